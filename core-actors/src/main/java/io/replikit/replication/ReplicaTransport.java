@@ -1,0 +1,22 @@
+package io.replikit.replication;
+
+import akka.actor.typed.ActorRef;
+
+/**
+ * How replicas reach each other for replication traffic. Replicas never hold each other's references directly:
+ * they register here and send by id, so a test can put faults between them and a cluster can route by membership.
+ *
+ * <p>Delivery is at most once and unordered as far as a replica may assume: the replication protocols tolerate
+ * loss, duplication and reordering; they do not tolerate corruption of a delivered message.
+ */
+public interface ReplicaTransport {
+
+  /**
+   * Makes {@code ref} the destination for messages to {@code id}; a restarted replica registers again. The
+   * reference must accept the replication messages of its family (a single-leader replica registers itself).
+   */
+  void register(ReplicaId id, ActorRef<? extends ReplicationMessage> ref);
+
+  /** Sends {@code message} from {@code from} to {@code to}; a replica not (yet) registered loses the message. */
+  void send(ReplicaId from, ReplicaId to, ReplicationMessage message);
+}

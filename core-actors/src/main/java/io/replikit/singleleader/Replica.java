@@ -1,0 +1,107 @@
+package io.replikit.singleleader;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.replikit.replication.ReplicaClock;
+import io.replikit.replication.ReplicaId;
+import io.replikit.replication.ReplicaTransport;
+import io.replikit.serialization.WireMessage;
+import io.replikit.singleleader.internal.ReplicaBehavior;
+import io.replikit.store.Change;
+
+/**
+ * A replica of a single-leader group: an event-sourced actor whose journal is its copy of the replication log.
+ *
+ * <p>The leader accepts writes, assigns them log positions, persists them (writes that arrive while the journal is
+ * busy are persisted and shipped together: group commit), streams them to followers, and acknowledges each write
+ * when its {@link AckPolicy} is met at its {@link AckLevel}. Followers apply entries strictly in log order with no
+ * gaps, refuse writes naming the leader, catch up from their last position after a restart or a cut link, and join
+ * a running group by snapshot. Any replica answers reads from its own state.
+ *
+ * <p>Survives: lost, duplicated, delayed and reordered replication messages; restarts of any replica from its
+ * journal. Does not survive (in this version): loss of the leader's node for good (no failover yet); with
+ * {@code ASYNC} a leader crash may lose acknowledged writes that no follower received.
+ */
+public final class Replica {
+  private Replica() {}
+
+  /** Everything a replica accepts. */
+  public interface Command {}
+
+  /**
+   * A write: {@code change} applied if {@code expectedVersion} is null or equals the key's current version (0 for
+   * "absent"). Answered with one {@link WriteReply}.
+   */
+  public record Write(Change change, Long expectedVersion, WriteOptions options, ActorRef<WriteReply> replyTo)
+      implements Command, WireMessage {}
+
+  /** A read of one key from this replica's own state (which may lag the leader). */
+  public record Get(String key, ActorRef<ReadReply> replyTo) implements Command, WireMessage {}
+
+  public record GetStatus(ActorRef<ReplicaStatus> replyTo) implements Command, WireMessage {}
+
+  /** The answer to a {@link Write}. */
+  public sealed interface WriteReply extends WireMessage {}
+
+  /** Acknowledged under the write's policy; {@code version} is its log position. */
+  public record Written(String key, long version, long epoch) implements WriteReply {}
+
+  /** Sent to a follower; writes go to {@code leader}. */
+  public record NotLeader(ReplicaId leader, String message) implements WriteReply {}
+
+  /** Refused before anything was logged (bad key, value too large, ...); {@code reason} says what was wrong. */
+  public record Rejected(String reason) implements WriteReply {}
+
+  /** A conditional write whose expected version was not the key's current one; nothing was logged. */
+  public record VersionConflict(String key, long expectedVersion, long actualVersion) implements WriteReply {}
+
+  /**
+   * Logged on the leader at {@code version} but not confirmed by followers within the write timeout. The write
+   * is not undone: it stays in the log and keeps replicating; only the promise of the policy was not kept.
+   */
+  public record NotConfirmed(String key, long version, String reason) implements WriteReply {}
+
+  /** The answer to a {@link Get}. */
+  public sealed interface ReadReply extends WireMessage {}
+
+  public record Found(String key, JsonNode value, long version, ReplicaId servedBy, long appliedPosition)
+      implements ReadReply {}
+
+  public record NotFound(String key, ReplicaId servedBy, long appliedPosition) implements ReadReply {}
+
+  public record ReadRejected(String reason) implements ReadReply {}
+
+  // --- factories ---
+
+  public static Write put(String key, JsonNode value, ActorRef<WriteReply> replyTo) {
+    return new Write(new Change.Put(key, value), null, WriteOptions.defaults(), replyTo);
+  }
+
+  public static Write put(String key, JsonNode value, WriteOptions options, ActorRef<WriteReply> replyTo) {
+    return new Write(new Change.Put(key, value), null, options, replyTo);
+  }
+
+  /** Compare-and-set: applies only if the key's version is {@code expectedVersion} (0: only if absent). */
+  public static Write putIfVersion(String key, JsonNode value, long expectedVersion, ActorRef<WriteReply> replyTo) {
+    return new Write(new Change.Put(key, value), expectedVersion, WriteOptions.defaults(), replyTo);
+  }
+
+  public static Write delete(String key, ActorRef<WriteReply> replyTo) {
+    return new Write(new Change.Delete(key), null, WriteOptions.defaults(), replyTo);
+  }
+
+  /**
+   * A replica of {@code group} named {@code self}: the leader if {@code self} is the group's leader, a follower
+   * otherwise. Its persistence id is {@code replikit-<group>|<self>}.
+   */
+  public static Behavior<Command> create(ReplicaGroupSpec group, ReplicaId self, SingleLeaderSettings settings,
+      ReplicaTransport transport) {
+    return create(group, self, settings, transport, ReplicaObserver.NONE, ReplicaClock.system());
+  }
+
+  public static Behavior<Command> create(ReplicaGroupSpec group, ReplicaId self, SingleLeaderSettings settings,
+      ReplicaTransport transport, ReplicaObserver observer, ReplicaClock clock) {
+    return ReplicaBehavior.create(group, self, settings, transport, observer, clock);
+  }
+}

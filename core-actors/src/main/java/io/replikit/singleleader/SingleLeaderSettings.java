@@ -1,0 +1,112 @@
+package io.replikit.singleleader;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.replikit.store.StoreLimits;
+import java.time.Duration;
+
+/**
+ * Typed form of {@code replikit.single-leader} and {@code replikit.store}, read once; every default and its
+ * trade-off is documented in core-actors' {@code reference.conf}.
+ */
+public record SingleLeaderSettings(
+    AckPolicy ackPolicy,
+    AckLevel ackLevel,
+    Duration writeTimeout,
+    Duration syncStandbyTimeout,
+    Duration heartbeatInterval,
+    Duration followerTimeout,
+    Duration resendAfter,
+    int maxBatchEntries,
+    int maxBatchesInFlight,
+    int snapshotEvery,
+    int snapshotChunkItems,
+    int snapshotChunksInFlight,
+    int logRetentionEntries,
+    int maxRetainedEntries,
+    StoreLimits storeLimits) {
+
+  public SingleLeaderSettings {
+    positive("write-timeout", writeTimeout);
+    positive("sync-standby-timeout", syncStandbyTimeout);
+    positive("heartbeat-interval", heartbeatInterval);
+    positive("follower-timeout", followerTimeout);
+    positive("resend-after", resendAfter);
+    atLeast("max-batch-entries", maxBatchEntries, 1);
+    atLeast("max-batches-in-flight", maxBatchesInFlight, 1);
+    atLeast("snapshot-every", snapshotEvery, 1);
+    atLeast("snapshot-chunk-items", snapshotChunkItems, 1);
+    atLeast("snapshot-chunks-in-flight", snapshotChunksInFlight, 1);
+    atLeast("log-retention-entries", logRetentionEntries, 0);
+    if (maxRetainedEntries < logRetentionEntries) {
+      throw new IllegalArgumentException("replikit.single-leader.max-retained-entries (" + maxRetainedEntries
+          + ") must be at least log-retention-entries (" + logRetentionEntries + ")");
+    }
+    if (followerTimeout.compareTo(heartbeatInterval) <= 0) {
+      throw new IllegalArgumentException("replikit.single-leader.follower-timeout (" + followerTimeout
+          + ") must be longer than heartbeat-interval (" + heartbeatInterval + "), or followers reconnect needlessly");
+    }
+    if (storeLimits == null) {
+      throw new IllegalArgumentException("store limits are missing");
+    }
+  }
+
+  /** Reads the settings from a config that includes core-actors' reference.conf; errors name the bad path. */
+  public static SingleLeaderSettings fromConfig(Config root) {
+    try {
+      Config c = root.getConfig("replikit.single-leader");
+      String base = "replikit.single-leader.";
+      AckPolicy.Mode mode = AckPolicy.parseMode(base + "ack-policy", c.getString("ack-policy"));
+      AckPolicy.SyncMethod method =
+          AckPolicy.parseMethod(base + "sync-standby-method", c.getString("sync-standby-method"));
+      int k = c.getInt("sync-standby-count");
+      if (mode == AckPolicy.Mode.SEMI_SYNC && k < 1) {
+        throw new IllegalArgumentException(base + "sync-standby-count must be at least 1 for semi-sync, was " + k);
+      }
+      AckPolicy policy = new AckPolicy(mode, mode == AckPolicy.Mode.SEMI_SYNC ? k : 0, method);
+      return new SingleLeaderSettings(
+          policy,
+          AckLevel.parse(base + "ack-level", c.getString("ack-level")),
+          c.getDuration("write-timeout"),
+          c.getDuration("sync-standby-timeout"),
+          c.getDuration("heartbeat-interval"),
+          c.getDuration("follower-timeout"),
+          c.getDuration("resend-after"),
+          c.getInt("max-batch-entries"),
+          c.getInt("max-batches-in-flight"),
+          c.getInt("snapshot-every"),
+          c.getInt("snapshot-chunk-items"),
+          c.getInt("snapshot-chunks-in-flight"),
+          c.getInt("log-retention-entries"),
+          c.getInt("max-retained-entries"),
+          StoreLimits.fromConfig(root));
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
+    }
+  }
+
+  public SingleLeaderSettings withAckPolicy(AckPolicy policy) {
+    return new SingleLeaderSettings(policy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
+        followerTimeout, resendAfter, maxBatchEntries, maxBatchesInFlight, snapshotEvery, snapshotChunkItems,
+        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, storeLimits);
+  }
+
+  public SingleLeaderSettings withAckLevel(AckLevel level) {
+    return new SingleLeaderSettings(ackPolicy, level, writeTimeout, syncStandbyTimeout, heartbeatInterval,
+        followerTimeout, resendAfter, maxBatchEntries, maxBatchesInFlight, snapshotEvery, snapshotChunkItems,
+        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, storeLimits);
+  }
+
+  private static void positive(String name, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("replikit.single-leader." + name + " must be a positive duration, was " + d);
+    }
+  }
+
+  private static void atLeast(String name, int value, int min) {
+    if (value < min) {
+      throw new IllegalArgumentException(
+          "replikit.single-leader." + name + " must be at least " + min + ", was " + value);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.replikit.singleleader.internal;
+
+import io.replikit.replication.LogEntry;
+import io.replikit.replication.ReplicaEvent;
+import io.replikit.replication.ReplicaId;
+import io.replikit.store.Change;
+import io.replikit.store.KeyValueStore;
+import io.replikit.store.StoreItem;
+import java.util.ArrayList;
+import java.util.List;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePVector;
+
+/**
+ * Everything a single-leader replica keeps across restarts, as an immutable value: the store, the last log
+ * position and epoch, the recent log (to serve catch-up), followers that joined at run time, and a snapshot being
+ * received. {@link #apply} is the event handler: the only way this state changes.
+ */
+public final class ReplicaState {
+  /** A snapshot transfer being received, chunk by chunk. */
+  public record Staging(
+      long transferId, long position, long epoch, int total, int nextIndex, TreePVector<StoreItem> items) {}
+
+  private final long lastPosition;
+  private final long lastEpoch;
+  private final KeyValueStore store;
+  private final TreePMap<Long, LogEntry> log;
+  private final long logStart;
+  private final TreePVector<ReplicaId> joined;
+  private final Staging staging;
+
+  private ReplicaState(long lastPosition, long lastEpoch, KeyValueStore store, TreePMap<Long, LogEntry> log,
+      long logStart, TreePVector<ReplicaId> joined, Staging staging) {
+    this.lastPosition = lastPosition;
+    this.lastEpoch = lastEpoch;
+    this.store = store;
+    this.log = log;
+    this.logStart = logStart;
+    this.joined = joined;
+    this.staging = staging;
+  }
+
+  public static ReplicaState empty() {
+    return new ReplicaState(0, 0, KeyValueStore.empty(), TreePMap.empty(), 1, TreePVector.empty(), null);
+  }
+
+  /** Rebuilds the state a snapshot describes: the store at {@code lastPosition}, with no log kept before it. */
+  public static ReplicaState fromSnapshot(ReplicaSnapshot s) {
+    return new ReplicaState(s.lastPosition(), s.lastEpoch(), KeyValueStore.of(s.items()), TreePMap.empty(),
+        s.lastPosition() + 1, TreePVector.from(s.joinedFollowers()), null);
+  }
+
+  public ReplicaSnapshot toSnapshot() {
+    return new ReplicaSnapshot(lastPosition, lastEpoch, List.copyOf(joined), store.items());
+  }
+
+  /** The event handler. An event that does not fit (a gap in positions) means a corrupt journal: it throws. */
+  public ReplicaState apply(ReplicaEvent event) {
+    if (event instanceof LogEntry e) {
+      return append(e);
+    } else if (event instanceof ReplicaEvents.LogTrimmed t) {
+      if (t.upTo() < logStart) {
+        return this;
+      }
+      return new ReplicaState(lastPosition, lastEpoch, store, log.tailMap(t.upTo(), false), t.upTo() + 1, joined,
+          staging);
+    } else if (event instanceof ReplicaEvents.FollowerJoined j) {
+      return joined.contains(j.follower()) ? this
+          : new ReplicaState(lastPosition, lastEpoch, store, log, logStart, joined.plus(j.follower()), staging);
+    } else if (event instanceof ReplicaEvents.SnapshotChunkStored c) {
+      return storeChunk(c);
+    }
+    throw new IllegalStateException("unknown replica event type " + event.getClass().getName());
+  }
+
+  private ReplicaState append(LogEntry e) {
+    if (e.position() != lastPosition + 1) {
+      throw new IllegalStateException("journal entry at position " + e.position() + " does not follow position "
+          + lastPosition + ": the journal has a gap or a duplicate");
+    }
+    if (e.epoch() < lastEpoch) {
+      throw new IllegalStateException("journal entry at position " + e.position() + " has epoch " + e.epoch()
+          + ", older than the previous entry's epoch " + lastEpoch);
+    }
+    return new ReplicaState(e.position(), e.epoch(), store.apply(e.change(), e.position()), log.plus(e.position(), e),
+        logStart, joined, staging);
+  }
+
+  private ReplicaState storeChunk(ReplicaEvents.SnapshotChunkStored c) {
+    Staging s;
+    if (c.index() == 0) {
+      s = new Staging(
+          c.transferId(), c.snapshotPosition(), c.snapshotEpoch(), c.total(), 1, TreePVector.from(c.items()));
+    } else if (staging != null && staging.transferId() == c.transferId() && staging.nextIndex() == c.index()) {
+      s = new Staging(staging.transferId(), staging.position(), staging.epoch(), staging.total(), c.index() + 1,
+          staging.items().plusAll(c.items()));
+    } else {
+      // a chunk of a transfer whose start was lost (a snapshot taken mid-transfer): that transfer restarts
+      return new ReplicaState(lastPosition, lastEpoch, store, log, logStart, joined, null);
+    }
+    if (s.nextIndex() < s.total()) {
+      return new ReplicaState(lastPosition, lastEpoch, store, log, logStart, joined, s);
+    }
+    // complete: the snapshot replaces the store, and the log restarts after it
+    return new ReplicaState(s.position(), s.epoch(), KeyValueStore.of(s.items()), TreePMap.empty(), s.position() + 1,
+        joined, null);
+  }
+
+  /** The outcome of checking one proposed write against the store (and the writes before it in its batch). */
+  public sealed interface Decision {
+    record Accepted(LogEntry entry) implements Decision {}
+
+    record VersionMismatch(String key, long expected, long actual) implements Decision {}
+  }
+
+  /** A write as the leader received it: the change and, for a conditional put, the version it expects. */
+  public record Proposed(Change change, Long expectedVersion) {}
+
+  /** Entries that a batch of proposed writes becomes, with positions assigned, and a decision per write. */
+  public record Appended(List<LogEntry> entries, List<Decision> decisions) {}
+
+  /**
+   * Decides a batch of writes on the leader: checks each conditional write against the store as the earlier writes
+   * of the same batch leave it, and assigns consecutive positions to those accepted. Pure: the state is unchanged
+   * until the returned entries are persisted and applied.
+   */
+  public Appended decide(List<Proposed> writes, long epoch, ReplicaId origin, long nowMillis) {
+    List<LogEntry> entries = new ArrayList<>(writes.size());
+    List<Decision> decisions = new ArrayList<>(writes.size());
+    KeyValueStore working = store;
+    long position = lastPosition;
+    for (Proposed w : writes) {
+      long actual = working.versionOf(w.change().key());
+      if (w.expectedVersion() != null && w.expectedVersion() != actual) {
+        decisions.add(new Decision.VersionMismatch(w.change().key(), w.expectedVersion(), actual));
+        continue;
+      }
+      position++;
+      LogEntry e = new LogEntry(position, epoch, origin, nowMillis, w.change());
+      working = working.apply(w.change(), position);
+      entries.add(e);
+      decisions.add(new Decision.Accepted(e));
+    }
+    return new Appended(entries, decisions);
+  }
+
+  /** Retained entries with positions in [from, to], in order; the caller checks {@code from >= logStart()}. */
+  public List<LogEntry> entries(long from, long to) {
+    if (from > to) {
+      return List.of();
+    }
+    return new ArrayList<>(log.subMap(from, true, to, true).values());
+  }
+
+  public long lastPosition() {
+    return lastPosition;
+  }
+
+  public long lastEpoch() {
+    return lastEpoch;
+  }
+
+  public KeyValueStore store() {
+    return store;
+  }
+
+  /** The first position still kept in memory; entries before it are served only by a snapshot. */
+  public long logStart() {
+    return logStart;
+  }
+
+  public int retainedEntries() {
+    return log.size();
+  }
+
+  /** Timestamp of the entry at {@code position}, or -1 when it is no longer kept. */
+  public long timestampOf(long position) {
+    LogEntry e = log.get(position);
+    return e == null ? -1 : e.timestampMillis();
+  }
+
+  public List<ReplicaId> joinedFollowers() {
+    return joined;
+  }
+
+  public Staging staging() {
+    return staging;
+  }
+}
