@@ -7,7 +7,7 @@ import java.util.Objects;
 /** The name of one replica within its group: non-empty, no whitespace, at most 64 characters. */
 public record ReplicaId(String value) implements Comparable<ReplicaId> {
 
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public ReplicaId {
     Objects.requireNonNull(value, "replica id is null");
     if (value.isEmpty() || value.length() > 64 || !value.chars().noneMatch(Character::isWhitespace)) {

@@ -9,6 +9,8 @@ import io.replikit.replication.ReplicaTransport;
 import io.replikit.serialization.WireMessage;
 import io.replikit.singleleader.internal.ReplicaBehavior;
 import io.replikit.store.Change;
+import io.replikit.store.StoreItem;
+import java.util.List;
 
 /**
  * A replica of a single-leader group: an event-sourced actor whose journal is its copy of the replication log.
@@ -40,6 +42,14 @@ public final class Replica {
   public record Get(String key, ActorRef<ReadReply> replyTo) implements Command, WireMessage {}
 
   public record GetStatus(ActorRef<ReplicaStatus> replyTo) implements Command, WireMessage {}
+
+  /**
+   * Every key this replica holds, in key order, as of its applied position: for checks that replicas converged.
+   * The whole store travels in one message, so keep it to test-sized stores.
+   */
+  public record ReadAll(ActorRef<AllItems> replyTo) implements Command, WireMessage {}
+
+  public record AllItems(ReplicaId servedBy, long appliedPosition, List<StoreItem> items) implements WireMessage {}
 
   /** The answer to a {@link Write}. */
   public sealed interface WriteReply extends WireMessage {}

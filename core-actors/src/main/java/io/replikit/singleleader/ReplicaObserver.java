@@ -10,6 +10,12 @@ import io.replikit.replication.ReplicaId;
 public interface ReplicaObserver {
   ReplicaObserver NONE = new ReplicaObserver() {};
 
+  /**
+   * The leader persisted entries [fromPosition, toPosition] in one journal write: more than one entry means writes
+   * were group-committed.
+   */
+  default void onLeaderAppended(ReplicaId leader, long fromPosition, long toPosition) {}
+
   /** A follower persisted and applied {@code entry} (live, not during recovery); entries come in log order. */
   default void onApplied(ReplicaId replica, LogEntry entry) {}
 

@@ -160,7 +160,7 @@ public final class LeaderTracker<R> {
 
   /**
    * A follower (re)connects and reports its last position. It streams from there unless the entries it needs are
-   * no longer kept, or it is empty while the leader is not: then it needs a snapshot.
+   * no longer kept, or it is empty while the leader's log is longer than one window: then it needs a snapshot.
    */
   public FollowAction onFollowRequest(ReplicaId id, long lastPosition, long leaderLast, long logStart, long now) {
     Follower f = followers.get(id);
@@ -175,7 +175,9 @@ public final class LeaderTracker<R> {
     f.transfer = null;
     f.streaming = lastPosition >= leaderLast;
     boolean behindRetained = lastPosition + 1 < logStart;
-    boolean emptyJoiner = lastPosition == 0 && leaderLast > 0;
+    // An empty follower is set up from a snapshot (a base backup) unless the whole log fits in one replication
+    // window, where streaming it is cheaper than copying the store.
+    boolean emptyJoiner = lastPosition == 0 && leaderLast > windowEntries;
     return (behindRetained || emptyJoiner) && lastPosition < leaderLast ? FollowAction.NEEDS_SNAPSHOT
         : FollowAction.STREAM;
   }

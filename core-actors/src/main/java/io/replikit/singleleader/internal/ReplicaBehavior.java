@@ -162,6 +162,9 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     } else if (command instanceof Replica.GetStatus status) {
       status.replyTo().tell(status(state));
       return Effect().none();
+    } else if (command instanceof Replica.ReadAll all) {
+      all.replyTo().tell(new Replica.AllItems(self, state.lastPosition(), state.store().items()));
+      return Effect().none();
     } else if (command instanceof Replica.Write write) {
       return leader ? onWrite(state, write) : refuseWrite(write);
     } else if (command == Protocol.Flush.INSTANCE) {
@@ -258,6 +261,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     }
     long from = entries.get(0).position();
     long to = entries.get(entries.size() - 1).position();
+    observer.onLeaderAppended(self, from, to);
     acknowledge(state, tracker.onAppended(from, to, pending, now));
     replicate(state, now);
   }

@@ -1,0 +1,195 @@
+package io.replikit.singleleader;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.persistence.testkit.PersistenceTestKitPlugin;
+import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.replikit.replication.LogEntry;
+import io.replikit.replication.ReplicaClock;
+import io.replikit.replication.ReplicaId;
+import io.replikit.testkit.FaultyTransport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A single-leader group on one test kit, its replicas started and stopped by name, talking through faults. */
+final class TestGroup implements AutoCloseable {
+  static final Duration WAIT = Duration.ofSeconds(10);
+  private static final AtomicInteger GROUPS = new AtomicInteger();
+
+  /** The in-memory journal of Akka's persistence test kit, every message through Jackson, fast timers. */
+  static Config testConfig() {
+    return ConfigFactory.parseString("""
+        akka.actor.serialize-messages = on
+        akka.loglevel = INFO
+        akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
+        akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
+        replikit.single-leader {
+          heartbeat-interval = 50ms
+          follower-timeout = 300ms
+          sync-standby-timeout = 600ms
+          resend-after = 150ms
+          write-timeout = 8s
+        }
+        """)
+        .withFallback(PersistenceTestKitPlugin.getInstance().config())
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  /** Records what replicas report to their observer. */
+  static final class Recorder implements ReplicaObserver {
+    final Map<ReplicaId, List<Long>> applied = new ConcurrentHashMap<>();
+    final Map<ReplicaId, List<Long>> snapshots = new ConcurrentHashMap<>();
+    final List<String> syncChanges = new CopyOnWriteArrayList<>();
+    final List<Long> batchSizes = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onApplied(ReplicaId replica, LogEntry entry) {
+      applied.computeIfAbsent(replica, r -> Collections.synchronizedList(new ArrayList<>())).add(entry.position());
+    }
+
+    @Override
+    public void onSnapshotInstalled(ReplicaId replica, long position) {
+      snapshots.computeIfAbsent(replica, r -> new CopyOnWriteArrayList<>()).add(position);
+      applied.computeIfAbsent(replica, r -> Collections.synchronizedList(new ArrayList<>())).add(-position);
+    }
+
+    @Override
+    public void onLeaderAppended(ReplicaId leader, long fromPosition, long toPosition) {
+      batchSizes.add(toPosition - fromPosition + 1);
+    }
+
+    @Override
+    public void onSyncChange(ReplicaId leader, String description) {
+      syncChanges.add(description);
+    }
+  }
+
+  final ActorTestKit kit;
+  final ReplicaGroupSpec spec;
+  final SingleLeaderSettings settings;
+  final FaultyTransport transport;
+  final Recorder recorder = new Recorder();
+  private final Map<ReplicaId, ActorRef<Replica.Command>> running = new LinkedHashMap<>();
+
+  TestGroup(ActorTestKit kit, SingleLeaderSettings settings, long seed, String leader, String... followers) {
+    this.kit = kit;
+    this.spec = ReplicaGroupSpec.of("g" + GROUPS.incrementAndGet(), leader, followers);
+    this.settings = settings;
+    this.transport = new FaultyTransport(seed, FaultyTransport.Faults.NONE);
+  }
+
+  static SingleLeaderSettings settings(ActorTestKit kit) {
+    return SingleLeaderSettings.fromConfig(kit.system().settings().config());
+  }
+
+  static ReplicaId id(String name) {
+    return ReplicaId.of(name);
+  }
+
+  TestGroup startAll() {
+    start(spec.leader().value());
+    for (ReplicaId f : spec.followers()) {
+      start(f.value());
+    }
+    return this;
+  }
+
+  ActorRef<Replica.Command> start(String name) {
+    ActorRef<Replica.Command> ref = kit.spawn(
+        Replica.create(spec, id(name), settings, transport, recorder, ReplicaClock.system()),
+        spec.groupId() + "-" + name + "-" + GROUPS.incrementAndGet());
+    running.put(id(name), ref);
+    return ref;
+  }
+
+  void stop(String name) {
+    ActorRef<Replica.Command> ref = running.remove(id(name));
+    TestProbe<Object> watcher = kit.createTestProbe();
+    kit.stop(ref, WAIT);
+    watcher.expectTerminated(ref, WAIT);
+  }
+
+  ActorRef<Replica.Command> ref(String name) {
+    return running.get(id(name));
+  }
+
+  static JsonNode json(String text) {
+    return JsonNodeFactory.instance.textNode(text);
+  }
+
+
+  TestProbe<Replica.WriteReply> put(String replica, String key, String value, WriteOptions options) {
+    TestProbe<Replica.WriteReply> probe = kit.createTestProbe();
+    ref(replica).tell(Replica.put(key, json(value), options, probe.getRef()));
+    return probe;
+  }
+
+  Replica.WriteReply putAndWait(String key, String value) {
+    return put(spec.leader().value(), key, value, WriteOptions.defaults()).receiveMessage(WAIT);
+  }
+
+  Replica.ReadReply get(String replica, String key) {
+    TestProbe<Replica.ReadReply> probe = kit.createTestProbe();
+    ref(replica).tell(new Replica.Get(key, probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  ReplicaStatus status(String replica) {
+    TestProbe<ReplicaStatus> probe = kit.createTestProbe();
+    ref(replica).tell(new Replica.GetStatus(probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  Replica.AllItems readAll(String replica) {
+    TestProbe<Replica.AllItems> probe = kit.createTestProbe();
+    ref(replica).tell(new Replica.ReadAll(probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  /** Waits (bounded) until {@code replica} holds exactly what the leader holds, at the same position. */
+  void awaitEqualToLeader(String replica) {
+    kit.createTestProbe().awaitAssert(WAIT, () -> {
+      Replica.AllItems leader = readAll(spec.leader().value());
+      Replica.AllItems other = readAll(replica);
+      if (leader.appliedPosition() != other.appliedPosition() || !leader.items().equals(other.items())) {
+        throw new AssertionError(replica + " at " + other.appliedPosition() + " with " + other.items().size()
+            + " keys differs from leader at " + leader.appliedPosition() + " with " + leader.items().size() + " keys");
+      }
+      return null;
+    });
+  }
+
+  /** Waits (bounded) until {@code replica} has applied everything the leader has. */
+  void awaitCaughtUp(String replica) {
+    kit.createTestProbe().awaitAssert(WAIT, () -> {
+      long leaderLast = status(spec.leader().value()).lastPosition();
+      long at = status(replica).appliedPosition();
+      if (at != leaderLast) {
+        throw new AssertionError(replica + " applied " + at + ", leader is at " + leaderLast);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void close() {
+    for (ActorRef<Replica.Command> ref : running.values()) {
+      kit.stop(ref, WAIT);
+    }
+    running.clear();
+    transport.close();
+  }
+}
