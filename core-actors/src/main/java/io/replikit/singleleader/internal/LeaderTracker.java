@@ -68,6 +68,8 @@ public final class LeaderTracker<R> {
     long lastHeard;
     long lastProgress;
     long lastSent = Long.MIN_VALUE;
+    long lastGapAt = -1;
+    long lastGapNanos;
     boolean contacted;
     boolean streaming;
     Transfer transfer;
@@ -96,6 +98,7 @@ public final class LeaderTracker<R> {
     final int chunkItems;
     int nextToSend;
     int acked;
+    int lastReported;
     long lastProgress;
 
     Transfer(long transferId, long position, long epoch, List<StoreItem> items, int chunkItems, long now) {
@@ -218,11 +221,14 @@ public final class LeaderTracker<R> {
     f.lastHeard = now;
     f.contacted = true;
     List<LagSample> lag = new ArrayList<>();
-    if (gap) {
-      // it lacks what follows `received`: go back to there (a stale report merely causes a duplicate send)
+    if (gap && received >= f.received && (received != f.lastGapAt || now - f.lastGapNanos >= resendAfterNanos)) {
+      // it lacks what follows `received`: go back to there, once per report (a duplicated or older report is
+      // ignored, so reordering cannot multiply resends)
       f.next = Math.min(f.next, received + 1);
       f.received = received;
       f.lastProgress = now;
+      f.lastGapAt = received;
+      f.lastGapNanos = now;
     } else if (received > f.received) {
       f.received = received;
       f.lastProgress = now;
@@ -252,7 +258,10 @@ public final class LeaderTracker<R> {
     return new ProgressOutcome<>(completeSatisfied(now), lag);
   }
 
-  /** A follower acknowledges snapshot chunks before {@code nextIndex}. */
+  /**
+   * A follower acknowledges snapshot chunks before {@code nextIndex}. Reports never trigger a resend themselves
+   * (a stale or duplicated report would multiply traffic); the tick resends from what the follower last said.
+   */
   public void onSnapshotProgress(ReplicaId id, long transferId, int nextIndex, long now) {
     Follower f = followers.get(id);
     f.lastHeard = now;
@@ -260,15 +269,13 @@ public final class LeaderTracker<R> {
     if (t == null || t.transferId != transferId) {
       return;
     }
+    t.lastReported = nextIndex;
     if (nextIndex > t.acked) {
       t.acked = nextIndex;
       t.lastProgress = now;
-    } else if (nextIndex < t.nextToSend && now - t.lastProgress >= resendAfterNanos) {
-      t.nextToSend = nextIndex;
-      t.lastProgress = now;
-    }
-    if (t.nextToSend < t.acked) {
-      t.nextToSend = t.acked;
+      if (t.nextToSend < t.acked) {
+        t.nextToSend = t.acked;
+      }
     }
   }
 
@@ -333,7 +340,9 @@ public final class LeaderTracker<R> {
         f.lastProgress = now;
       }
       Transfer t = f.transfer;
-      if (t != null && t.nextToSend > t.acked && now - t.lastProgress >= resendAfterNanos) {
+      if (t != null && now - t.lastProgress >= resendAfterNanos) {
+        // no progress: resend from what the follower last asked for (0 if it dropped what it had staged)
+        t.acked = Math.min(t.acked, t.lastReported);
         t.nextToSend = t.acked;
         t.lastProgress = now;
       }

@@ -421,29 +421,19 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     }
     lastHeardFromLeader = clock.nanos();
     leaderLastKnown = Math.max(leaderLastKnown, a.leaderLastPosition());
-    if (state.staging() != null) {
-      return Effect().none(); // installing a snapshot: entries resume after it
-    }
-    List<LogEntry> entries = a.entries() == null ? List.of() : a.entries();
-    for (int i = 0; i < entries.size(); i++) {
-      if (entries.get(i) == null || entries.get(i).position() != a.prevPosition() + 1 + i
-          || entries.get(i).change() == null) {
-        ctx.getLog().error("follower {} drops a malformed batch after position {}: entry {} is missing or out of "
-            + "sequence", self, a.prevPosition(), i);
-        return Effect().none();
-      }
-    }
+    ReplicaState.Receipt receipt = state.receive(a.prevPosition(), a.entries());
     long last = state.lastPosition();
-    if (a.prevPosition() > last) {
+    if (receipt instanceof ReplicaState.Receipt.Malformed m) {
+      ctx.getLog().error("follower {} drops a malformed batch from {}: {}", self, a.leader(), m.reason());
+      return Effect().none();
+    } else if (receipt instanceof ReplicaState.Receipt.Gap) {
       sendProgress(last, last, true);
       return Effect().none();
-    }
-    long skip = last - a.prevPosition();
-    List<LogEntry> fresh = skip >= entries.size() ? List.of() : entries.subList((int) skip, entries.size());
-    if (fresh.isEmpty()) {
+    } else if (receipt instanceof ReplicaState.Receipt.UpToDate) {
       sendProgress(last, last, false);
       return Effect().none();
     }
+    List<LogEntry> fresh = ((ReplicaState.Receipt.Accept) receipt).fresh();
     long newLast = fresh.get(fresh.size() - 1).position();
     sendProgress(newLast, last, false); // received: held in memory, journal write under way
     List<ReplicaEvent> events = new ArrayList<>(fresh);
@@ -465,22 +455,20 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       return Effect().none();
     }
     lastHeardFromLeader = clock.nanos();
-    if (c.index() < 0 || c.total() < 1 || c.index() >= c.total() || c.items() == null) {
-      ctx.getLog().error("follower {} drops a malformed snapshot chunk {} of {}", self, c.index(), c.total());
-      return Effect().none();
+    ReplicaState.ChunkReceipt receipt =
+        state.receiveChunk(c.transferId(), c.snapshotPosition(), c.index(), c.total());
+    if (c.items() == null) {
+      receipt = new ReplicaState.ChunkReceipt.Malformed("chunk " + c.index() + " has no items");
     }
-    if (c.snapshotPosition() < state.lastPosition()) {
-      // it already has more than this snapshot: ask to stream from where it is instead
+    if (receipt instanceof ReplicaState.ChunkReceipt.Malformed m) {
+      ctx.getLog().error("follower {} drops a malformed snapshot chunk: {}", self, m.reason());
+      return Effect().none();
+    } else if (receipt instanceof ReplicaState.ChunkReceipt.AlreadyAhead) {
       requestToFollow(state, clock.nanos());
       return Effect().none();
-    }
-    ReplicaState.Staging staging = state.staging();
-    int expected = staging != null && staging.transferId() == c.transferId() ? staging.nextIndex() : 0;
-    if (c.index() != expected) {
-      if (expected > 0 || c.index() > 0) {
-        transport.send(self, group.leader(),
-            new Protocol.SnapshotProgress(self, c.epoch(), c.transferId(), expected));
-      }
+    } else if (receipt instanceof ReplicaState.ChunkReceipt.Expect e) {
+      transport.send(self, group.leader(),
+          new Protocol.SnapshotProgress(self, c.epoch(), c.transferId(), e.expectedIndex()));
       return Effect().none();
     }
     return Effect().persist((ReplicaEvent) new ReplicaEvents.SnapshotChunkStored(c.transferId(),

@@ -82,8 +82,9 @@ public final class ReplicaState {
       throw new IllegalStateException("journal entry at position " + e.position() + " has epoch " + e.epoch()
           + ", older than the previous entry's epoch " + lastEpoch);
     }
+    // an entry that extends the log means the leader streams again: a half-received snapshot is abandoned
     return new ReplicaState(e.position(), e.epoch(), store.apply(e.change(), e.position()), log.plus(e.position(), e),
-        logStart, joined, staging);
+        logStart, joined, null);
   }
 
   private ReplicaState storeChunk(ReplicaEvents.SnapshotChunkStored c) {
@@ -91,7 +92,8 @@ public final class ReplicaState {
     if (c.index() == 0) {
       s = new Staging(
           c.transferId(), c.snapshotPosition(), c.snapshotEpoch(), c.total(), 1, TreePVector.from(c.items()));
-    } else if (staging != null && staging.transferId() == c.transferId() && staging.nextIndex() == c.index()) {
+    } else if (staging != null && staging.transferId() == c.transferId()
+        && staging.position() == c.snapshotPosition() && staging.nextIndex() == c.index()) {
       s = new Staging(staging.transferId(), staging.position(), staging.epoch(), staging.total(), c.index() + 1,
           staging.items().plusAll(c.items()));
     } else {
@@ -142,6 +144,75 @@ public final class ReplicaState {
       decisions.add(new Decision.Accepted(e));
     }
     return new Appended(entries, decisions);
+  }
+
+  /** What a follower makes of a batch of entries from its leader. */
+  public sealed interface Receipt {
+    /** {@code fresh} follow this replica's log exactly and are to be persisted and applied. */
+    record Accept(List<LogEntry> fresh) implements Receipt {}
+
+    /** Nothing new (a heartbeat or a duplicate). */
+    record UpToDate() implements Receipt {}
+
+    /** The batch starts after this replica's last position: entries in between are missing. */
+    record Gap(long lastPosition) implements Receipt {}
+
+    /** The batch contradicts itself (positions out of sequence, missing entries); {@code reason} says how. */
+    record Malformed(String reason) implements Receipt {}
+  }
+
+  /**
+   * The follower's rule: accept only entries that extend this log without a gap, in order; skip those already
+   * held. A follower that applies only what this returns never has a gap or an out-of-order apply, whatever the
+   * network does to the batches.
+   */
+  public Receipt receive(long prevPosition, List<LogEntry> entries) {
+    List<LogEntry> batch = entries == null ? List.of() : entries;
+    for (int i = 0; i < batch.size(); i++) {
+      LogEntry e = batch.get(i);
+      if (e == null || e.change() == null || e.origin() == null) {
+        return new Receipt.Malformed("entry " + i + " after position " + prevPosition + " is incomplete");
+      }
+      if (e.position() != prevPosition + 1 + i) {
+        return new Receipt.Malformed("entry " + i + " after position " + prevPosition + " has position "
+            + e.position() + ", expected " + (prevPosition + 1 + i));
+      }
+    }
+    if (prevPosition > lastPosition) {
+      return new Receipt.Gap(lastPosition);
+    }
+    long skip = lastPosition - prevPosition;
+    if (skip >= batch.size()) {
+      return new Receipt.UpToDate();
+    }
+    return new Receipt.Accept(List.copyOf(batch.subList((int) skip, batch.size())));
+  }
+
+  /** What a follower makes of a snapshot chunk. */
+  public sealed interface ChunkReceipt {
+    /** The chunk is the next one of its transfer (index 0 starts a transfer): persist it. */
+    record Store() implements ChunkReceipt {}
+
+    /** Not the chunk expected; tell the leader which index is ({@code expectedIndex}). */
+    record Expect(int expectedIndex) implements ChunkReceipt {}
+
+    /** This replica already holds more than the snapshot: it should ask to stream from its own position. */
+    record AlreadyAhead() implements ChunkReceipt {}
+
+    record Malformed(String reason) implements ChunkReceipt {}
+  }
+
+  /** The follower's rule for snapshot chunks: store them in order, one transfer at a time, never going back. */
+  public ChunkReceipt receiveChunk(long transferId, long snapshotPosition, int index, int total) {
+    if (index < 0 || total < 1 || index >= total) {
+      return new ChunkReceipt.Malformed("chunk " + index + " of " + total + " is impossible");
+    }
+    if (snapshotPosition < lastPosition) {
+      return new ChunkReceipt.AlreadyAhead();
+    }
+    int expected = staging != null && staging.transferId() == transferId && staging.position() == snapshotPosition
+        ? staging.nextIndex() : 0;
+    return index == expected ? new ChunkReceipt.Store() : new ChunkReceipt.Expect(expected);
   }
 
   /** Retained entries with positions in [from, to], in order; the caller checks {@code from >= logStart()}. */
