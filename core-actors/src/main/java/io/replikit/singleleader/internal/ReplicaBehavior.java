@@ -61,6 +61,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   // follower side
   private long lastHeardFromLeader;
+  private long leaderEpoch;
   private long leaderLastKnown;
 
   public static Behavior<Replica.Command> create(ReplicaGroupSpec group, ReplicaId self,
@@ -420,6 +421,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       return Effect().none();
     }
     lastHeardFromLeader = clock.nanos();
+    leaderEpoch = Math.max(leaderEpoch, a.epoch());
     leaderLastKnown = Math.max(leaderLastKnown, a.leaderLastPosition());
     ReplicaState.Receipt receipt = state.receive(a.prevPosition(), a.entries());
     long last = state.lastPosition();
@@ -447,7 +449,8 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   private void sendProgress(long received, long persisted, boolean gap) {
     // entries are applied in the same step that persists them, so applied == persisted
-    transport.send(self, group.leader(), new Protocol.Progress(self, 0, received, persisted, persisted, gap));
+    transport.send(self, group.leader(),
+        new Protocol.Progress(self, leaderEpoch, received, persisted, persisted, gap));
   }
 
   private Effect<ReplicaEvent, ReplicaState> onSnapshotChunk(ReplicaState state, Protocol.SnapshotChunk c) {
