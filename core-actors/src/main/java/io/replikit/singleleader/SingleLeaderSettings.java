@@ -24,6 +24,9 @@ public record SingleLeaderSettings(
     int snapshotChunksInFlight,
     int logRetentionEntries,
     int maxRetainedEntries,
+    Duration journalRestartMinBackoff,
+    Duration journalRestartMaxBackoff,
+    int journalMaxRestarts,
     StoreLimits storeLimits) {
 
   public SingleLeaderSettings {
@@ -42,6 +45,9 @@ public record SingleLeaderSettings(
       throw new IllegalArgumentException("replikit.single-leader.max-retained-entries (" + maxRetainedEntries
           + ") must be at least log-retention-entries (" + logRetentionEntries + ")");
     }
+    positive("journal-restart-min-backoff", journalRestartMinBackoff);
+    positive("journal-restart-max-backoff", journalRestartMaxBackoff);
+    atLeast("journal-max-restarts", journalMaxRestarts, 0);
     if (followerTimeout.compareTo(heartbeatInterval) <= 0) {
       throw new IllegalArgumentException("replikit.single-leader.follower-timeout (" + followerTimeout
           + ") must be longer than heartbeat-interval (" + heartbeatInterval + "), or followers reconnect needlessly");
@@ -79,6 +85,9 @@ public record SingleLeaderSettings(
           c.getInt("snapshot-chunks-in-flight"),
           c.getInt("log-retention-entries"),
           c.getInt("max-retained-entries"),
+          c.getDuration("journal-restart-min-backoff"),
+          c.getDuration("journal-restart-max-backoff"),
+          c.getInt("journal-max-restarts"),
           StoreLimits.fromConfig(root));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
@@ -88,13 +97,15 @@ public record SingleLeaderSettings(
   public SingleLeaderSettings withAckPolicy(AckPolicy policy) {
     return new SingleLeaderSettings(policy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
         followerTimeout, resendAfter, maxBatchEntries, maxBatchesInFlight, snapshotEvery, snapshotChunkItems,
-        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, storeLimits);
+        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits);
   }
 
   public SingleLeaderSettings withAckLevel(AckLevel level) {
     return new SingleLeaderSettings(ackPolicy, level, writeTimeout, syncStandbyTimeout, heartbeatInterval,
         followerTimeout, resendAfter, maxBatchEntries, maxBatchesInFlight, snapshotEvery, snapshotChunkItems,
-        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, storeLimits);
+        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits);
   }
 
   private static void positive(String name, Duration d) {

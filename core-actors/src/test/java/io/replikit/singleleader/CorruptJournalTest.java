@@ -8,6 +8,7 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.typesafe.config.ConfigFactory;
 import io.replikit.replication.LocalTransport;
 import io.replikit.replication.LogEntry;
 import io.replikit.replication.ReplicaId;
@@ -22,7 +23,9 @@ class CorruptJournalTest {
 
   @BeforeAll
   static void start() {
-    kit = ActorTestKit.create("CorruptJournalTest", TestGroup.testConfig());
+    kit = ActorTestKit.create("CorruptJournalTest", ConfigFactory.parseString(
+        "replikit.single-leader { journal-max-restarts = 1, journal-restart-min-backoff = 50ms }")
+        .withFallback(TestGroup.testConfig()));
   }
 
   @AfterAll
@@ -31,7 +34,7 @@ class CorruptJournalTest {
   }
 
   @Test
-  void aReplicaWhoseJournalHasAGapStopsWithAClearErrorAndTheRestOfTheNodeKeepsRunning() {
+  void aReplicaWhoseJournalHasAGapStopsAfterItsRestartsWithAClearErrorAndTheRestOfTheNodeKeepsRunning() {
     ReplicaId l = ReplicaId.of("L");
     PersistenceTestKit journal = PersistenceTestKit.create(kit.system());
     journal.persistForRecovery("replikit-broken|L", List.of(

@@ -317,7 +317,8 @@ class SingleLeaderReplicationTest {
       int retention) {
     return new SingleLeaderSettings(s.ackPolicy(), s.ackLevel(), s.writeTimeout(), s.syncStandbyTimeout(),
         s.heartbeatInterval(), s.followerTimeout(), s.resendAfter(), batch, inFlight, s.snapshotEvery(), chunkItems,
-        2, retention, retention * 2, s.storeLimits());
+        2, retention, retention * 2, s.journalRestartMinBackoff(), s.journalRestartMaxBackoff(),
+        s.journalMaxRestarts(), s.storeLimits());
   }
 
   private static void assertRejected(TestProbe<Replica.WriteReply> probe, String mentions) {

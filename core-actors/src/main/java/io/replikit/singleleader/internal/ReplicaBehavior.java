@@ -2,6 +2,7 @@ package io.replikit.singleleader.internal;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -73,7 +74,11 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private ReplicaBehavior(ActorContext<Replica.Command> ctx, TimerScheduler<Replica.Command> timers,
       ReplicaGroupSpec group, ReplicaId self, SingleLeaderSettings settings, ReplicaTransport transport,
       ReplicaObserver observer, ReplicaClock clock) {
-    super(PersistenceId.of("replikit-" + group.groupId(), self.value(), "|"));
+    // A failed journal write restarts the replica with backoff, and it recovers from what the journal holds: writes
+    // of the failed batch were never acknowledged, so their clients see a timeout, never a false success.
+    super(PersistenceId.of("replikit-" + group.groupId(), self.value(), "|"),
+        SupervisorStrategy.restartWithBackoff(settings.journalRestartMinBackoff(),
+            settings.journalRestartMaxBackoff(), 0.2).withMaxRestarts(settings.journalMaxRestarts()));
     this.ctx = ctx;
     this.group = group;
     this.self = self;
@@ -224,8 +229,17 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     if (buffer.isEmpty()) {
       return Effect().none();
     }
-    List<Replica.Write> batch = buffer;
-    buffer = new ArrayList<>();
+    List<Replica.Write> batch;
+    if (buffer.size() <= settings.maxBatchEntries()) {
+      batch = buffer;
+      buffer = new ArrayList<>();
+    } else {
+      // one journal write stays bounded; the rest follows in the next flush, in arrival order
+      batch = new ArrayList<>(buffer.subList(0, settings.maxBatchEntries()));
+      buffer = new ArrayList<>(buffer.subList(settings.maxBatchEntries(), buffer.size()));
+      flushScheduled = true;
+      ctx.getSelf().tell(Protocol.Flush.INSTANCE);
+    }
     List<ReplicaState.Proposed> proposed = new ArrayList<>(batch.size());
     for (Replica.Write w : batch) {
       proposed.add(new ReplicaState.Proposed(w.change(), w.expectedVersion()));
