@@ -189,10 +189,14 @@ public final class ReplikitJournal {
     }
     String url = describe(config);
     boolean create = !config.hasPath(SECTION + ".create-schema") || config.getBoolean(SECTION + ".create-schema");
-    CompletionStage<Done> created = create
-        ? SchemaUtils.createIfNotExists(system)
-        : CompletableFuture.completedFuture(Done.getInstance());
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    // Run the DDL only when a table is missing: the bundled script is not idempotent on every database (H2 would
+    // log its failing CREATE INDEX into a .trace.db file next to the journal on every start).
+    CompletionStage<Done> created = !create
+        ? CompletableFuture.completedFuture(Done.getInstance())
+        : CompletableFuture.supplyAsync(() -> tablesPresent(system), blocking).thenCompose(present -> present
+            ? CompletableFuture.completedFuture(Done.getInstance())
+            : SchemaUtils.createIfNotExists(system));
     CompletableFuture<Done> result = new CompletableFuture<>();
     created.whenComplete((done, error) -> {
       if (error != null) {
@@ -240,6 +244,29 @@ public final class ReplikitJournal {
   }
 
   // --- internals ---
+
+  /**
+   * Whether the journal and snapshot tables exist, asked of the database's catalogue (a failing query would leave a
+   * trace file behind on H2); false on any error, which {@link #verifyTables} then reports after creation.
+   */
+  private static boolean tablesPresent(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    SlickExtensionImpl slick = (SlickExtensionImpl) SlickExtension.get(system.classicSystem());
+    try (Connection connection =
+        slick.database(config.getConfig("jdbc-journal")).database().source().createConnection()) {
+      for (String table : new String[] {config.getString("jdbc-journal.tables.event_journal.tableName"),
+          config.getString("jdbc-snapshot-store.tables.snapshot.tableName")}) {
+        try (java.sql.ResultSet found = connection.getMetaData().getTables(null, null, table, null)) {
+          if (!found.next()) {
+            return false;
+          }
+        }
+      }
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
 
   private static void verifyTables(ActorSystem<?> system, String url, boolean created) {
     Config config = system.settings().config();

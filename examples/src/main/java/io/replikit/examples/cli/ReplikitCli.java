@@ -1,0 +1,31 @@
+package io.replikit.examples.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code replikit} command line. Usage errors (unknown subcommand or option, bad value) exit with 2, a failed
+ * run with 1.
+ */
+@Command(name = "replikit", mixinStandardHelpOptions = true, version = "replikit 0.1.0-SNAPSHOT",
+    description = "Replica actors that replicate a key/value store (Akka Typed, single-leader so far).",
+    subcommands = {DemoCommand.class, BenchCommand.class})
+public final class ReplikitCli {
+
+  /** The command line, ready to execute; {@link #main} exits with what it returns. */
+  public static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new ReplikitCli());
+    cmd.setExecutionExceptionHandler((e, failed, parseResult) -> {
+      failed.getErr().println("replikit " + failed.getCommandName() + " failed: " + e.getMessage());
+      for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+        failed.getErr().println("  caused by: " + cause);
+      }
+      return failed.getCommandSpec().exitCodeOnExecutionException();
+    });
+    return cmd;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}

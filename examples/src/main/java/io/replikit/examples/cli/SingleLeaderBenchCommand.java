@@ -1,0 +1,113 @@
+package io.replikit.examples.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.replikit.examples.bench.SingleLeaderBench;
+import io.replikit.persistence.ReplikitJournal;
+import io.replikit.singleleader.AckLevel;
+import io.replikit.singleleader.AckPolicy;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code replikit bench single-leader}: one group against an unreplicated baseline, in one run. */
+@Command(name = "single-leader", mixinStandardHelpOptions = true,
+    description = {"Measures a single-leader group (writes/s, ack latency p50/p99, follower lag p50/p99, and lag at "
+        + "half the maximum rate) next to a leader without followers on the same journal."})
+final class SingleLeaderBenchCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "semi-sync", converter = ModeConverter.class,
+      description = "async, semi-sync (first 1 of the followers in order) or sync (default: ${DEFAULT-VALUE}).")
+  AckPolicy.Mode mode;
+
+  @Option(names = "--followers", paramLabel = "N", defaultValue = "2",
+      description = "Followers of the leader (default: ${DEFAULT-VALUE}).")
+  int followers;
+
+  @Option(names = "--writes", paramLabel = "W", defaultValue = "20000",
+      description = "Writes measured at the maximum rate, after a warm-up (default: ${DEFAULT-VALUE}).")
+  int writes;
+
+  @Option(names = "--level", paramLabel = "LEVEL", defaultValue = "persisted", converter = LevelConverter.class,
+      description = "What a follower's acknowledgement means: received, persisted or applied "
+          + "(default: ${DEFAULT-VALUE}).")
+  AckLevel level;
+
+  @Option(names = "--concurrency", paramLabel = "C", defaultValue = "64",
+      description = "Writes outstanding at once (closed loop; default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--journal", paramLabel = "KIND", defaultValue = "h2-memory", converter = JournalConverter.class,
+      description = "h2-memory or h2-file (default: ${DEFAULT-VALUE}).")
+  String journal;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+      description = "Directory of the H2 file (bench.mv.db) for --journal h2-file (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--json", description = "Print exactly one JSON object on stdout instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws JsonProcessingException {
+    SingleLeaderBench.Options options;
+    try {
+      options = new SingleLeaderBench.Options(mode, followers, writes, level, concurrency, journal, dataDir);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    SingleLeaderBench.Result result = SingleLeaderBench.run(options, spec.commandLine().getErr());
+    if (json) {
+      out.println(new ObjectMapper().writeValueAsString(result.toJson()));
+    } else {
+      result.printTable(out);
+    }
+    out.flush();
+    return 0;
+  }
+
+  static final class ModeConverter implements ITypeConverter<AckPolicy.Mode> {
+    @Override
+    public AckPolicy.Mode convert(String value) {
+      try {
+        return AckPolicy.parseMode("--mode", value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("unknown mode '" + value + "'; expected async, semi-sync or sync");
+      }
+    }
+  }
+
+  static final class LevelConverter implements ITypeConverter<AckLevel> {
+    @Override
+    public AckLevel convert(String value) {
+      try {
+        return AckLevel.parse("--level", value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("unknown level '" + value + "'; expected received, persisted or applied");
+      }
+    }
+  }
+
+  static final class JournalConverter implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      if (v.equals(ReplikitJournal.H2_MEMORY) || v.equals(ReplikitJournal.H2_FILE)) {
+        return v;
+      }
+      throw new TypeConversionException("unknown journal '" + value + "'; expected h2-memory or h2-file");
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.replikit.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line refuses what it cannot run with exit code 2 and a message naming what was wrong. */
+class CliTest {
+
+  /** Exit code and everything printed on stderr. */
+  private record Run(int exitCode, String err, String out) {}
+
+  private static Run run(String... args) {
+    StringWriter err = new StringWriter();
+    StringWriter out = new StringWriter();
+    CommandLine cmd = ReplikitCli.commandLine();
+    cmd.setErr(new PrintWriter(err, true));
+    cmd.setOut(new PrintWriter(out, true));
+    int code = cmd.execute(args);
+    return new Run(code, err.toString(), out.toString());
+  }
+
+  @ParameterizedTest(name = "{0} is refused naming {1}")
+  @CsvSource(delimiter = '|', value = {
+      "bench single-leader --mode fast            | --mode",
+      "bench single-leader --mode                 | --mode",
+      "bench single-leader --followers -1         | --followers",
+      "bench single-leader --followers=-3         | --followers",
+      "bench single-leader --followers many       | --followers",
+      "bench single-leader --writes 0             | --writes",
+      "bench single-leader --writes -5            | --writes",
+      "bench single-leader --concurrency 0        | --concurrency",
+      "bench single-leader --level eventually     | --level",
+      "bench single-leader --journal postgresql   | --journal",
+      "bench single-leader --mode semi-sync --followers 0 | --followers",
+      "bench single-leader --frobnicate           | --frobnicate",
+      "demo --bogus                               | --bogus",
+      "frobnicate                                 | frobnicate",
+      "bench leaderless                           | leaderless",
+  })
+  void badArgumentsExitWithTwoAndNameTheOption(String args, String named) {
+    Run r = run(args.trim().split("\\s+"));
+    assertEquals(2, r.exitCode(), "exit code for '" + args + "'; stderr: " + r.err());
+    assertTrue(r.err().contains(named), "stderr for '" + args + "' names " + named + ": " + r.err());
+    assertEquals("", r.out(), "nothing on stdout for a usage error");
+  }
+
+  @Test
+  void aMissingSubcommandIsAUsageError() {
+    Run none = run();
+    assertEquals(2, none.exitCode());
+    assertTrue(none.err().contains("Missing required subcommand"), none.err());
+    Run bench = run("bench");
+    assertEquals(2, bench.exitCode());
+    assertTrue(bench.err().contains("single-leader"), "the usage lists what bench can run: " + bench.err());
+  }
+
+  @Test
+  void helpListsTheSubcommandsAndExitsWithZero() {
+    Run help = run("--help");
+    assertEquals(0, help.exitCode());
+    assertTrue(help.out().contains("demo") && help.out().contains("bench"), help.out());
+    Run benchHelp = run("bench", "single-leader", "--help");
+    assertEquals(0, benchHelp.exitCode());
+    for (String option : new String[] {"--mode", "--followers", "--writes", "--json", "--level", "--concurrency",
+        "--journal"}) {
+      assertTrue(benchHelp.out().contains(option), "bench help documents " + option + ": " + benchHelp.out());
+    }
+  }
+}
