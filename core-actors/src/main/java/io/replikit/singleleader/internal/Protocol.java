@@ -44,6 +44,6 @@ public final class Protocol {
   /** Timer: heartbeats, resends, timeouts. */
   enum Tick implements Replica.Command, NoSerializationVerificationNeeded { INSTANCE }
 
-  /** Persist what the write buffer holds (group commit). */
+  /** Persist what the write buffer holds (group commit on the leader, of received entries on a follower). */
   enum Flush implements Replica.Command, NoSerializationVerificationNeeded { INSTANCE }
 }

@@ -55,12 +55,15 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private final long heartbeatNanos;
   private final long followerTimeoutNanos;
 
+  private long lastSnapshotSequenceNr;
+
   // leader side (volatile: rebuilt after a restart)
   private LeaderTracker<Reply> tracker;
   private List<Replica.Write> buffer = new ArrayList<>();
   private boolean flushScheduled;
 
-  // follower side
+  // follower side: entries accepted but not yet persisted (group commit of what arrives during a journal write)
+  private List<LogEntry> received = new ArrayList<>();
   private long lastHeardFromLeader;
   private long leaderEpoch;
   private long leaderLastKnown;
@@ -103,12 +106,20 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     return newEventHandlerBuilder().forAnyState().onAnyEvent(ReplicaState::apply);
   }
 
+  /**
+   * Snapshots once the events since the last one reach {@code snapshot-every} or the number of keys, whichever is
+   * larger: a snapshot costs in proportion to the store (and the actor waits for it), so its cost per write stays
+   * constant however large the store grows, while recovery replays no more events than the snapshot holds keys.
+   */
   @Override
   public boolean shouldSnapshot(ReplicaState state, ReplicaEvent event, long sequenceNr) {
-    if (event instanceof ReplicaEvents.SnapshotChunkStored c && c.index() == c.total() - 1) {
-      return true; // an installed snapshot is recovered from the snapshot store, not re-assembled from chunks
+    boolean installed = event instanceof ReplicaEvents.SnapshotChunkStored c && c.index() == c.total() - 1;
+    // an installed snapshot is recovered from the snapshot store, not re-assembled from its chunks
+    if (installed || sequenceNr - lastSnapshotSequenceNr >= Math.max(settings.snapshotEvery(), state.store().size())) {
+      lastSnapshotSequenceNr = sequenceNr;
+      return true;
     }
-    return sequenceNr % settings.snapshotEvery() == 0;
+    return false;
   }
 
   @Override
@@ -138,6 +149,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   private void onRecovered(ReplicaState state) {
     long now = clock.nanos();
+    lastSnapshotSequenceNr = lastSequenceNumber(ctx); // conservative: the last snapshot is no later than this
     if (leader) {
       List<ReplicaId> order = new ArrayList<>(group.followers());
       for (ReplicaId j : state.joinedFollowers()) {
@@ -174,7 +186,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     } else if (command instanceof Replica.Write write) {
       return leader ? onWrite(state, write) : refuseWrite(write);
     } else if (command == Protocol.Flush.INSTANCE) {
-      return leader ? onFlush(state) : Effect().none();
+      return leader ? onFlush(state) : onFollowerFlush(state);
     } else if (command == Protocol.Tick.INSTANCE) {
       return leader ? onLeaderTick(state) : onFollowerTick(state);
     } else if (command instanceof Protocol.Message message) {
@@ -437,23 +449,44 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     lastHeardFromLeader = clock.nanos();
     leaderEpoch = Math.max(leaderEpoch, a.epoch());
     leaderLastKnown = Math.max(leaderLastKnown, a.leaderLastPosition());
-    ReplicaState.Receipt receipt = state.receive(a.prevPosition(), a.entries());
-    long last = state.lastPosition();
+    long persisted = state.lastPosition();
+    long receivedLast = received.isEmpty() ? persisted : received.get(received.size() - 1).position();
+    ReplicaState.Receipt receipt = ReplicaState.receive(receivedLast, a.prevPosition(), a.entries());
     if (receipt instanceof ReplicaState.Receipt.Malformed m) {
       ctx.getLog().error("follower {} drops a malformed batch from {}: {}", self, a.leader(), m.reason());
       return Effect().none();
     } else if (receipt instanceof ReplicaState.Receipt.Gap) {
-      sendProgress(last, last, true);
+      sendProgress(receivedLast, persisted, true);
       return Effect().none();
     } else if (receipt instanceof ReplicaState.Receipt.UpToDate) {
-      sendProgress(last, last, false);
+      sendProgress(receivedLast, persisted, false);
       return Effect().none();
     }
     List<LogEntry> fresh = ((ReplicaState.Receipt.Accept) receipt).fresh();
-    long newLast = fresh.get(fresh.size() - 1).position();
-    sendProgress(newLast, last, false); // received: held in memory, journal write under way
-    List<ReplicaEvent> events = new ArrayList<>(fresh);
-    return Effect().persist(events).thenRun(s -> {
+    // Like the leader's group commit: batches that arrive while the journal is busy are stashed by Akka, land here
+    // one after another, and go to the journal together at the Flush.
+    boolean flushPending = !received.isEmpty();
+    received.addAll(fresh);
+    sendProgress(fresh.get(fresh.size() - 1).position(), persisted, false); // received: in memory only
+    if (!flushPending) {
+      ctx.getSelf().tell(Protocol.Flush.INSTANCE);
+    }
+    return Effect().none();
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> onFollowerFlush(ReplicaState state) {
+    if (received.isEmpty()) {
+      return Effect().none();
+    }
+    List<LogEntry> batch = received;
+    received = new ArrayList<>();
+    // a snapshot installed meanwhile may have moved the log: keep only what still extends it
+    ReplicaState.Receipt receipt = state.receive(batch.get(0).position() - 1, batch);
+    if (!(receipt instanceof ReplicaState.Receipt.Accept accept)) {
+      return Effect().none();
+    }
+    List<LogEntry> fresh = accept.fresh();
+    return Effect().persist(new ArrayList<ReplicaEvent>(fresh)).thenRun(s -> {
       sendProgress(s.lastPosition(), s.lastPosition(), false);
       for (LogEntry e : fresh) {
         observer.onApplied(self, e);

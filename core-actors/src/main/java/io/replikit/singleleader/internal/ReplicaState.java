@@ -167,6 +167,11 @@ public final class ReplicaState {
    * network does to the batches.
    */
   public Receipt receive(long prevPosition, List<LogEntry> entries) {
+    return receive(lastPosition, prevPosition, entries);
+  }
+
+  /** {@link #receive(long, List)} for a log that ends at {@code lastPosition} (received, not yet persisted). */
+  public static Receipt receive(long lastPosition, long prevPosition, List<LogEntry> entries) {
     List<LogEntry> batch = entries == null ? List.of() : entries;
     for (int i = 0; i < batch.size(); i++) {
       LogEntry e = batch.get(i);
