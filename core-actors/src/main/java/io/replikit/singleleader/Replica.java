@@ -38,6 +38,32 @@ public final class Replica {
   public record Write(Change change, Long expectedVersion, WriteOptions options, ActorRef<WriteReply> replyTo)
       implements Command, WireMessage {}
 
+  /**
+   * Inserts {@code value} under a key the leader generates: {@code keyPrefix} followed by a new id. Ids are unique
+   * across failovers, even when the new leader lagged the old one: an id is the leader's epoch in the high 32 bits
+   * and a counter of that epoch in the low 32 (a GitHub-style reuse of primary keys after failover cannot happen).
+   * Answered with {@link Inserted} or another {@link WriteReply}.
+   */
+  public record Insert(String keyPrefix, JsonNode value, WriteOptions options, ActorRef<WriteReply> replyTo)
+      implements Command, WireMessage {}
+
+  /**
+   * Operator command to the leader: hand leadership to {@code target} with zero loss. The leader stops taking
+   * writes (they wait), lets the target catch up, tells it to start an election, and steps down when it wins.
+   */
+  public record Switchover(ReplicaId target, ActorRef<SwitchoverReply> replyTo) implements Command, WireMessage {}
+
+  public sealed interface SwitchoverReply extends WireMessage {}
+
+  public record SwitchoverDone(ReplicaId newLeader, long epoch) implements SwitchoverReply {}
+
+  public record SwitchoverFailed(String reason) implements SwitchoverReply {}
+
+  /** The writes this replica set aside after failovers (see {@link DivergentWrite}). */
+  public record GetDivergentWrites(ActorRef<DivergentWrites> replyTo) implements Command, WireMessage {}
+
+  public record DivergentWrites(ReplicaId replica, List<DivergentWrite> writes) implements WireMessage {}
+
   /** A read of one key from this replica's own state (which may lag the leader). */
   public record Get(String key, ActorRef<ReadReply> replyTo) implements Command, WireMessage {}
 
@@ -57,8 +83,17 @@ public final class Replica {
   /** Acknowledged under the write's policy; {@code version} is its log position. */
   public record Written(String key, long version, long epoch) implements WriteReply {}
 
-  /** Sent to a follower; writes go to {@code leader}. */
+  /** An {@link Insert} acknowledged under the write's policy, with the id and key it generated. */
+  public record Inserted(String key, long id, long version, long epoch) implements WriteReply {}
+
+  /** Sent to a follower; writes go to {@code leader} (null while no leader is known, during an election). */
   public record NotLeader(ReplicaId leader, String message) implements WriteReply {}
+
+  /**
+   * Not logged: the leader could not confirm it still leads (no majority answered within the failover timeout),
+   * or a switchover did not finish in time. Safe to retry.
+   */
+  public record Unavailable(String reason) implements WriteReply {}
 
   /** Refused before anything was logged (bad key, value too large, ...); {@code reason} says what was wrong. */
   public record Rejected(String reason) implements WriteReply {}
@@ -97,13 +132,19 @@ public final class Replica {
     return new Write(new Change.Put(key, value), expectedVersion, WriteOptions.defaults(), replyTo);
   }
 
+  public static Insert insert(String keyPrefix, JsonNode value, ActorRef<WriteReply> replyTo) {
+    return new Insert(keyPrefix, value, WriteOptions.defaults(), replyTo);
+  }
+
   public static Write delete(String key, ActorRef<WriteReply> replyTo) {
     return new Write(new Change.Delete(key), null, WriteOptions.defaults(), replyTo);
   }
 
   /**
-   * A replica of {@code group} named {@code self}: the leader if {@code self} is the group's leader, a follower
-   * otherwise. Its persistence id is {@code replikit-<group>|<self>}.
+   * A replica of {@code group} named {@code self}. Replicas listed in the spec vote; the spec's leader is the one
+   * that asks for the first epoch's votes at once, so it normally leads a new group; after that, leaders are
+   * elected. A replica not in the spec joins as a non-voting follower. Its persistence id is
+   * {@code replikit-<group>|<self>}.
    */
   public static Behavior<Command> create(ReplicaGroupSpec group, ReplicaId self, SingleLeaderSettings settings,
       ReplicaTransport transport) {

@@ -25,6 +25,12 @@ public interface ReplicaObserver {
   /** The leader learnt that {@code follower} applied {@code position}, {@code lagNanos} after appending it. */
   default void onFollowerApplied(ReplicaId leader, ReplicaId follower, long position, long lagNanos) {}
 
+  /** {@code leader} leads from {@code epoch} on (called on the new leader, and on followers as they learn it). */
+  default void onLeaderElected(ReplicaId leader, long epoch) {}
+
+  /** {@code replica} set aside entries the new leader never had (see {@link DivergentWrite}). */
+  default void onWritesSetAside(ReplicaId replica, java.util.List<LogEntry> entries) {}
+
   /** The set of synchronous followers changed (semi-sync); {@code description} says how and why. */
   default void onSyncChange(ReplicaId leader, String description) {}
 }

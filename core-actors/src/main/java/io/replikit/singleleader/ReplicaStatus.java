@@ -5,7 +5,9 @@ import io.replikit.serialization.WireMessage;
 import java.util.List;
 
 /**
- * One replica's view of its group. On the leader, {@code followers} lists every follower's progress and lag and
+ * One replica's view of its group. {@code role}: leader, candidate or follower; {@code leader}: the leader it
+ * knows of (null during an election); {@code epoch}: the highest epoch it has seen; {@code divergentWrites}: how
+ * many entries it set aside after failovers. On the leader, {@code followers} lists every follower's progress and lag and
  * {@code syncChanges} the recent changes of synchronous followers; on a follower both are empty and
  * {@code leaderLastPosition} is the leader's last position as last heard.
  */
@@ -24,6 +26,7 @@ public record ReplicaStatus(
     String ackPolicy,
     String ackLevel,
     int pendingWrites,
+    int divergentWrites,
     List<FollowerStatus> followers,
     List<String> syncChanges) implements WireMessage {
 

@@ -17,6 +17,7 @@ public record SingleLeaderSettings(
     Duration heartbeatInterval,
     Duration followerTimeout,
     Duration resendAfter,
+    Duration failoverTimeout,
     int maxBatchEntries,
     int maxBatchesInFlight,
     int snapshotEvery,
@@ -35,6 +36,13 @@ public record SingleLeaderSettings(
     positive("heartbeat-interval", heartbeatInterval);
     positive("follower-timeout", followerTimeout);
     positive("resend-after", resendAfter);
+    positive("failover-timeout", failoverTimeout);
+    if (failoverTimeout != null && heartbeatInterval != null
+        && failoverTimeout.compareTo(heartbeatInterval.multipliedBy(3)) < 0) {
+      throw new IllegalArgumentException("replikit.single-leader.failover-timeout (" + failoverTimeout
+          + ") must be at least three heartbeat-intervals (" + heartbeatInterval + "), or a few lost heartbeats "
+          + "would start needless elections");
+    }
     atLeast("max-batch-entries", maxBatchEntries, 1);
     atLeast("max-batches-in-flight", maxBatchesInFlight, 1);
     atLeast("snapshot-every", snapshotEvery, 1);
@@ -78,6 +86,7 @@ public record SingleLeaderSettings(
           c.getDuration("heartbeat-interval"),
           c.getDuration("follower-timeout"),
           c.getDuration("resend-after"),
+          c.getDuration("failover-timeout"),
           c.getInt("max-batch-entries"),
           c.getInt("max-batches-in-flight"),
           c.getInt("snapshot-every"),
@@ -96,15 +105,15 @@ public record SingleLeaderSettings(
 
   public SingleLeaderSettings withAckPolicy(AckPolicy policy) {
     return new SingleLeaderSettings(policy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
-        followerTimeout, resendAfter, maxBatchEntries, maxBatchesInFlight, snapshotEvery, snapshotChunkItems,
-        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
+        followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
+        snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
         journalRestartMaxBackoff, journalMaxRestarts, storeLimits);
   }
 
   public SingleLeaderSettings withAckLevel(AckLevel level) {
     return new SingleLeaderSettings(ackPolicy, level, writeTimeout, syncStandbyTimeout, heartbeatInterval,
-        followerTimeout, resendAfter, maxBatchEntries, maxBatchesInFlight, snapshotEvery, snapshotChunkItems,
-        snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
+        followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
+        snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
         journalRestartMaxBackoff, journalMaxRestarts, storeLimits);
   }
 

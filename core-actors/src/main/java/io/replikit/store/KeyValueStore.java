@@ -35,8 +35,15 @@ public final class KeyValueStore {
   public KeyValueStore apply(Change change, long position) {
     if (change instanceof Change.Put put) {
       return new KeyValueStore(entries.plus(put.key(), new VersionedValue(put.value(), position)));
+    } else if (change instanceof Change.Delete) {
+      return new KeyValueStore(entries.minus(change.key()));
     }
-    return new KeyValueStore(entries.minus(change.key()));
+    return this;
+  }
+
+  /** Sets {@code key} back to {@code value}, or removes it when {@code value} is null (undoing a change). */
+  public KeyValueStore restore(String key, VersionedValue value) {
+    return new KeyValueStore(value == null ? entries.minus(key) : entries.plus(key, value));
   }
 
   public Optional<VersionedValue> get(String key) {

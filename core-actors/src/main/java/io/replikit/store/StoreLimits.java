@@ -52,6 +52,9 @@ public record StoreLimits(int maxKeyLength, int maxValueBytes) {
     if (change == null) {
       return Optional.of("change is null");
     }
+    if (change instanceof Change.NewEpoch) {
+      return Optional.of("a new epoch is started by an election, not written by a client");
+    }
     Optional<String> keyProblem = checkKey(change.key());
     if (keyProblem.isPresent()) {
       return keyProblem;

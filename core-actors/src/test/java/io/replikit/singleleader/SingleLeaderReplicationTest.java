@@ -71,7 +71,7 @@ class SingleLeaderReplicationTest {
       g.transport.isolate(ReplicaId.of("L"), ids("f1", "f2"));
       TestProbe<Replica.WriteReply> reply = g.put("L", "k", "v", WriteOptions.defaults());
       Replica.Written written = (Replica.Written) reply.receiveMessage(Duration.ofSeconds(3));
-      assertEquals(1, written.version());
+      assertEquals(2, written.version(), "position 1 holds the first epoch's start");
       assertInstanceOf(Replica.NotFound.class, g.get("f1", "k"));
       g.transport.heal();
       g.awaitEqualToLeader("f1");
@@ -166,9 +166,10 @@ class SingleLeaderReplicationTest {
 
   @Test
   void aFollowerCutOffAndReconnectedCatchesUp() {
-    try (TestGroup g = new TestGroup(kit, settings(), 7, "L", "f1").startAll()) {
+    // three voters: with f1 cut off, the leader and f2 still make the majority its lease needs
+    try (TestGroup g = new TestGroup(kit, settings(), 7, "L", "f1", "f2").startAll()) {
       g.putAndWait("a", "1");
-      g.transport.isolate(ReplicaId.of("f1"), ids("L"));
+      g.transport.isolate(ReplicaId.of("f1"), ids("L", "f2"));
       for (int i = 0; i < 40; i++) {
         g.putAndWait("k" + i, "v" + i);
       }
@@ -181,7 +182,7 @@ class SingleLeaderReplicationTest {
   @Test
   void aNewFollowerJoinsBySnapshotWhileWritesContinueAndEndsEqualToTheLeader() {
     // a log longer than one window (16 x 4 entries) makes an empty follower start from a snapshot
-    SingleLeaderSettings s = withWindow(settings(), 16, 4, 50, 100000);
+    SingleLeaderSettings s = withWindow(16, 4, 50, 100000);
     try (TestGroup g = new TestGroup(kit, s, 8, "L", "f1").startAll()) {
       for (int i = 0; i < 300; i++) {
         g.put("L", "k" + i, "v" + i, WriteOptions.defaults());
@@ -208,8 +209,8 @@ class SingleLeaderReplicationTest {
 
   @Test
   void aFollowerAskingForEntriesTheLeaderNoLongerKeepsFallsBackToASnapshot() {
-    SingleLeaderSettings small = withWindow(settings(), 8, 2, 7, 10);
-    try (TestGroup g = new TestGroup(kit, small, 9, "L", "f1").startAll()) {
+    SingleLeaderSettings small = withWindow(8, 2, 7, 10);
+    try (TestGroup g = new TestGroup(kit, small, 9, "L", "f1", "f2").startAll()) {
       for (int i = 0; i < 10; i++) {
         g.putAndWait("k" + i, "a");
       }
@@ -229,18 +230,23 @@ class SingleLeaderReplicationTest {
   }
 
   @Test
-  void aRestartedLeaderRecoversItsStateAndContinuesTheLog() {
+  void aRestartedLeaderRecoversItsStateAndTheGroupElectsALeaderThatContinuesTheLog() {
     try (TestGroup g = new TestGroup(kit, settings(), 10, "L", "f1").startAll()) {
+      long lastVersion = 0;
       for (int i = 0; i < 20; i++) {
-        g.putAndWait("k" + i, "v" + i);
+        lastVersion = ((Replica.Written) g.putAndWait("k" + i, "v" + i)).version();
       }
       g.stop("L");
       g.start("L");
       Replica.Found found = (Replica.Found) g.get("L", "k7");
-      assertEquals("v7", found.value().asText());
-      Replica.Written next = (Replica.Written) g.putAndWait("k7", "again");
-      assertEquals(21, next.version(), "the log continues after the recovered position");
+      assertEquals("v7", found.value().asText(), "recovered from its own journal");
+      String leader = g.awaitLeader();
+      Replica.Written next = (Replica.Written) g.put(leader, "k7", "again", WriteOptions.defaults())
+          .receiveMessage(TestGroup.WAIT);
+      assertEquals(2, next.epoch(), "a new epoch began with the election");
+      assertEquals(lastVersion + 2, next.version(), "the log continues after the new epoch's first entry");
       g.awaitEqualToLeader("f1");
+      g.awaitEqualToLeader("L");
     }
   }
 
@@ -313,12 +319,11 @@ class SingleLeaderReplicationTest {
     }
   }
 
-  private static SingleLeaderSettings withWindow(SingleLeaderSettings s, int batch, int inFlight, int chunkItems,
-      int retention) {
-    return new SingleLeaderSettings(s.ackPolicy(), s.ackLevel(), s.writeTimeout(), s.syncStandbyTimeout(),
-        s.heartbeatInterval(), s.followerTimeout(), s.resendAfter(), batch, inFlight, s.snapshotEvery(), chunkItems,
-        2, retention, retention * 2, s.journalRestartMinBackoff(), s.journalRestartMaxBackoff(),
-        s.journalMaxRestarts(), s.storeLimits());
+  private static SingleLeaderSettings withWindow(int batch, int inFlight, int chunkItems, int retention) {
+    return SingleLeaderSettings.fromConfig(com.typesafe.config.ConfigFactory.parseString(String.format(
+        "replikit.single-leader { max-batch-entries = %d, max-batches-in-flight = %d, snapshot-chunk-items = %d, "
+            + "snapshot-chunks-in-flight = 2, log-retention-entries = %d, max-retained-entries = %d }",
+        batch, inFlight, chunkItems, retention, retention * 2)).withFallback(kit.system().settings().config()));
   }
 
   private static void assertRejected(TestProbe<Replica.WriteReply> probe, String mentions) {

@@ -40,6 +40,7 @@ final class TestGroup implements AutoCloseable {
           follower-timeout = 300ms
           sync-standby-timeout = 600ms
           resend-after = 150ms
+          failover-timeout = 500ms
           write-timeout = 8s
         }
         """)
@@ -99,12 +100,47 @@ final class TestGroup implements AutoCloseable {
     return ReplicaId.of(name);
   }
 
+  /** Starts every replica of the spec and waits (bounded) until the designated leader leads. */
   TestGroup startAll() {
     start(spec.leader().value());
     for (ReplicaId f : spec.followers()) {
       start(f.value());
     }
+    kit.createTestProbe().awaitAssert(WAIT, () -> {
+      if (!"leader".equals(status(spec.leader().value()).role())) {
+        throw new AssertionError(spec.leader() + " does not lead yet");
+      }
+      return null;
+    });
     return this;
+  }
+
+  /** Waits (bounded) until exactly one running replica leads, every running voter agrees, and returns it. */
+  String awaitLeader() {
+    String[] found = new String[1];
+    kit.createTestProbe().awaitAssert(WAIT, () -> {
+      List<String> leaders = new ArrayList<>();
+      long epoch = -1;
+      for (ReplicaId id : running.keySet()) {
+        ReplicaStatus st = status(id.value());
+        if ("leader".equals(st.role())) {
+          leaders.add(id.value());
+          epoch = st.epoch();
+        }
+      }
+      if (leaders.size() != 1) {
+        throw new AssertionError("leaders: " + leaders);
+      }
+      for (ReplicaId id : running.keySet()) {
+        ReplicaStatus st = status(id.value());
+        if (!leaders.get(0).equals(st.leader() == null ? null : st.leader().value()) || st.epoch() != epoch) {
+          throw new AssertionError(id + " follows " + st.leader() + " in epoch " + st.epoch());
+        }
+      }
+      found[0] = leaders.get(0);
+      return null;
+    });
+    return found[0];
   }
 
   ActorRef<Replica.Command> start(String name) {
@@ -137,8 +173,18 @@ final class TestGroup implements AutoCloseable {
     return probe;
   }
 
+  /** The running replica that leads now (the designated one unless a test changed that). */
+  String leader() {
+    for (ReplicaId id : running.keySet()) {
+      if ("leader".equals(status(id.value()).role())) {
+        return id.value();
+      }
+    }
+    return awaitLeader();
+  }
+
   Replica.WriteReply putAndWait(String key, String value) {
-    return put(spec.leader().value(), key, value, WriteOptions.defaults()).receiveMessage(WAIT);
+    return put(leader(), key, value, WriteOptions.defaults()).receiveMessage(WAIT);
   }
 
   Replica.ReadReply get(String replica, String key) {
@@ -162,7 +208,7 @@ final class TestGroup implements AutoCloseable {
   /** Waits (bounded) until {@code replica} holds exactly what the leader holds, at the same position. */
   void awaitEqualToLeader(String replica) {
     kit.createTestProbe().awaitAssert(WAIT, () -> {
-      Replica.AllItems leader = readAll(spec.leader().value());
+      Replica.AllItems leader = readAll(awaitLeader());
       Replica.AllItems other = readAll(replica);
       if (leader.appliedPosition() != other.appliedPosition() || !leader.items().equals(other.items())) {
         throw new AssertionError(replica + " at " + other.appliedPosition() + " with " + other.items().size()
@@ -175,7 +221,7 @@ final class TestGroup implements AutoCloseable {
   /** Waits (bounded) until {@code replica} has applied everything the leader has. */
   void awaitCaughtUp(String replica) {
     kit.createTestProbe().awaitAssert(WAIT, () -> {
-      long leaderLast = status(spec.leader().value()).lastPosition();
+      long leaderLast = status(leader()).lastPosition();
       long at = status(replica).appliedPosition();
       if (at != leaderLast) {
         throw new AssertionError(replica + " applied " + at + ", leader is at " + leaderLast);

@@ -58,11 +58,19 @@ class WireFormatTest {
     LogEntry delete = new LogEntry(8, 2, l, 1235, new Change.Delete("k"));
     TestProbe<Replica.WriteReply> replies = kit.createTestProbe();
     List<Object> messages = List.of(
-        new Protocol.FollowRequest(ReplicaId.of("f"), 2, 6, 2),
-        new Protocol.AppendEntries(l, 2, 6, List.of(entry, delete), 8),
-        new Protocol.Progress(ReplicaId.of("f"), 2, 8, 7, 7, true),
-        new Protocol.SnapshotChunk(l, 2, 99, 8, 2, 0, 1, List.of(new StoreItem("k", doc, 7))),
+        new Protocol.FollowRequest(ReplicaId.of("f"), 2, 6, 2, List.of(new ReplicaEvents.EpochStart(2, 1))),
+        new Protocol.AppendEntries(l, 2, 6, 2, List.of(entry, delete), 8, 123456789L, true),
+        new Protocol.Progress(ReplicaId.of("f"), 2, 8, 7, 7, true, 123456789L),
+        new Protocol.SnapshotChunk(l, 2, 99, 8, 2, 0, 1, List.of(new StoreItem("k", doc, 7)),
+            List.of(new ReplicaEvents.EpochStart(2, 1)), 5),
         new Protocol.SnapshotProgress(ReplicaId.of("f"), 2, 99, 1),
+        new Protocol.RequestVote(ReplicaId.of("f"), 3, 8, 2, true),
+        new Protocol.Vote(l, 3, true, false),
+        new Protocol.TimeoutNow(l, 2),
+        new Protocol.LeaderHint(l, 2, ReplicaId.of("f")),
+        Replica.insert("order-", doc, replies.getRef()),
+        new Replica.Inserted("order-4294967297", 4294967297L, 9, 1),
+        new Replica.Unavailable("no majority"),
         Replica.put("k", doc, WriteOptions.of(AckPolicy.semiSync(AckPolicy.SyncMethod.ANY, 2), AckLevel.APPLIED),
             replies.getRef()),
         new Replica.Written("k", 7, 2),
@@ -82,8 +90,15 @@ class WireFormatTest {
         new LogEntry(7, 2, l, 1234, new Change.Put("k", JsonNodeFactory.instance.textNode("v"))),
         new ReplicaEvents.LogTrimmed(5),
         new ReplicaEvents.FollowerJoined(ReplicaId.of("f9")),
-        new ReplicaEvents.SnapshotChunkStored(99, 8, 2, 0, 1, List.of()),
-        new ReplicaSnapshot(8, 2, List.of(ReplicaId.of("f9")), List.of()));
+        new ReplicaEvents.SnapshotChunkStored(99, 8, 2, 0, 1, List.of(), List.of(), 0),
+        new ReplicaEvents.EpochVoted(3, ReplicaId.of("f9")),
+        new ReplicaEvents.EpochVoted(4, null),
+        new LogEntry(9, 3, l, 1, new Change.NewEpoch("L")),
+        new ReplicaEvents.LogTruncated(7, List.of(new LogEntry(8, 2, l, 1, new Change.Delete("k"))),
+            List.of(new ReplicaEvents.Restore("k", JsonNodeFactory.instance.textNode("v"), 7, true)), false, 3, 5),
+        new ReplicaSnapshot(8, 2, 3, ReplicaId.of("f9"), List.of(new ReplicaEvents.EpochStart(1, 1)),
+            List.of(ReplicaId.of("f9")), List.of(new DivergentWrite(new LogEntry(8, 2, l, 1, new Change.Delete("k")),
+            3, 5)), List.of()));
     for (Object e : events) {
       assertEquals(e, roundTrip(e), e.getClass().getSimpleName());
       assertEquals(31, serialization.findSerializerFor(e).identifier(), e.getClass().getSimpleName() + " is JSON");

@@ -98,6 +98,22 @@ class SingleLeaderOnH2Test {
     return probe.expectMessageClass(ReplicaStatus.class, REPLY);
   }
 
+  /** Waits (bounded) until one of the group's replicas leads and returns it. */
+  private static ActorRef<Replica.Command> awaitLeader(Group g) {
+    List<ActorRef<Replica.Command>> found = new java.util.ArrayList<>();
+    testKit.createTestProbe().awaitAssert(REPLY, () -> {
+      found.clear();
+      for (ActorRef<Replica.Command> r : g.all()) {
+        if ("leader".equals(status(r).role())) {
+          found.add(r);
+        }
+      }
+      assertEquals(1, found.size(), "exactly one leader");
+      return null;
+    });
+    return found.get(0);
+  }
+
   private static void stopAndAwait(ActorRef<Replica.Command> ref) {
     TestProbe<Void> watcher = testKit.createTestProbe();
     testKit.stop(ref, REPLY);
@@ -109,13 +125,14 @@ class SingleLeaderOnH2Test {
     Group g = new Group("sync");
     Replica.Written a = write(g.leader, "a", "one");
     Replica.Written b = write(g.leader, "b", "two");
-    assertEquals(1, a.version());
-    assertEquals(2, b.version());
+    // position 1 holds the first epoch's start; versions are log positions
+    assertEquals(2, a.version());
+    assertEquals(3, b.version());
     for (ActorRef<Replica.Command> r : g.all()) {
       assertEquals(text("one"), read(r, "a").value());
       Replica.Found found = read(r, "b");
       assertEquals(text("two"), found.value());
-      assertEquals(2, found.version());
+      assertEquals(3, found.version());
     }
   }
 
@@ -131,13 +148,16 @@ class SingleLeaderOnH2Test {
 
     Replica.Found a = read(g.leader, "a");
     assertEquals(text("three"), a.value());
-    assertEquals(3, a.version());
+    assertEquals(4, a.version());
     assertEquals(text("two"), read(g.leader, "b").value());
-    assertEquals(3, status(g.leader).lastPosition());
+    assertEquals(4, status(g.leader).lastPosition());
 
-    // still synchronous after the restart: acknowledged only once both followers follow the new incarnation
-    Replica.Written c = write(g.leader, "c", "four");
-    assertEquals(4, c.version());
+    // the restart ends the epoch: the group elects a leader (the old one or a follower, whichever times out first),
+    // still synchronous: acknowledged only once both followers have the write
+    ActorRef<Replica.Command> leader = awaitLeader(g);
+    Replica.Written c = write(leader, "c", "four");
+    assertEquals(2, c.epoch());
+    assertEquals(6, c.version(), "after the recovered entries and the new epoch's first entry");
     for (ActorRef<Replica.Command> r : g.all()) {
       assertEquals(text("four"), read(r, "c").value());
       assertEquals(text("three"), read(r, "a").value());
@@ -160,20 +180,20 @@ class SingleLeaderOnH2Test {
         Replica.create(g.spec, ReplicaId.of("f1"), settings, new LocalTransport()), "follower-restart-f1-isolated");
     Replica.Found a = read(isolated, "a");
     assertEquals(text("one"), a.value());
-    assertEquals(1, a.version());
-    assertEquals(2, read(isolated, "b").version());
-    assertEquals(2, status(isolated).lastPosition());
+    assertEquals(2, a.version());
+    assertEquals(3, read(isolated, "b").version());
+    assertEquals(3, status(isolated).lastPosition());
     pending.expectNoMessage(Duration.ofMillis(50));
     stopAndAwait(isolated);
 
     // then back in the group: it catches up from position 2 and releases the waiting write
     g.f1 = g.spawn("f1", 1);
     Replica.Written c = pending.expectMessageClass(Replica.Written.class, REPLY);
-    assertEquals(3, c.version());
+    assertEquals(4, c.version());
 
     ReplicaStatus leader = status(g.leader);
     ReplicaStatus f1 = status(g.f1);
-    assertEquals(3, leader.lastPosition());
+    assertEquals(4, leader.lastPosition());
     assertEquals(leader.lastPosition(), f1.lastPosition());
     for (String key : List.of("a", "b", "c")) {
       Replica.Found onLeader = read(g.leader, key);

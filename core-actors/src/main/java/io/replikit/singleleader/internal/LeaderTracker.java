@@ -37,7 +37,10 @@ public final class LeaderTracker<R> {
     record Entries(ReplicaId to, long from, long toPosition) implements Send {}
 
     record Chunk(ReplicaId to, long transferId, long snapshotPosition, long snapshotEpoch, int index, int total,
-        List<StoreItem> items) implements Send {}
+        List<StoreItem> items, long matchPosition) implements Send {}
+
+    /** Tells a follower that has not asked to follow yet that this replica leads: it answers with its log. */
+    record Announce(ReplicaId to) implements Send {}
   }
 
   /** What a follower request means for the shell. */
@@ -68,6 +71,8 @@ public final class LeaderTracker<R> {
     long lastHeard;
     long lastProgress;
     long lastSent = Long.MIN_VALUE;
+    long lastEcho = Long.MIN_VALUE;
+    long match;
     long lastGapAt = -1;
     long lastGapNanos;
     boolean contacted;
@@ -94,6 +99,7 @@ public final class LeaderTracker<R> {
     final long position;
     final long epoch;
     final List<StoreItem> items;
+    final long matchPosition;
     final int total;
     final int chunkItems;
     int nextToSend;
@@ -101,8 +107,10 @@ public final class LeaderTracker<R> {
     int lastReported;
     long lastProgress;
 
-    Transfer(long transferId, long position, long epoch, List<StoreItem> items, int chunkItems, long now) {
+    Transfer(long transferId, long position, long epoch, List<StoreItem> items, int chunkItems, long matchPosition,
+        long now) {
       this.transferId = transferId;
+      this.matchPosition = matchPosition;
       this.position = position;
       this.epoch = epoch;
       this.items = items;
@@ -162,26 +170,29 @@ public final class LeaderTracker<R> {
   }
 
   /**
-   * A follower (re)connects and reports its last position. It streams from there unless the entries it needs are
-   * no longer kept, or it is empty while the leader's log is longer than one window: then it needs a snapshot.
+   * A follower (re)connects; its log matches the leader's up to {@code matchPosition} (entries of its own after
+   * that are not the leader's and will be replaced). It streams from there unless the entries it needs are no
+   * longer kept, or it is empty while the leader's log is longer than one window: then it needs a snapshot.
    */
-  public FollowAction onFollowRequest(ReplicaId id, long lastPosition, long leaderLast, long logStart, long now) {
+  public FollowAction onFollowRequest(ReplicaId id, long matchPosition, long leaderLast, long logStart, long now) {
     Follower f = followers.get(id);
-    f.received = lastPosition;
-    f.persisted = lastPosition;
-    f.applied = lastPosition;
-    f.next = lastPosition + 1;
+    f.received = matchPosition;
+    f.persisted = matchPosition;
+    f.applied = matchPosition;
+    f.match = matchPosition;
+    f.next = matchPosition + 1;
     f.lastHeard = now;
     f.lastProgress = now;
     f.lastSent = Long.MIN_VALUE;
+    f.lastGapAt = -1;
     f.contacted = true;
     f.transfer = null;
-    f.streaming = lastPosition >= leaderLast;
-    boolean behindRetained = lastPosition + 1 < logStart;
+    f.streaming = matchPosition >= leaderLast;
+    boolean behindRetained = matchPosition + 1 < logStart;
     // An empty follower is set up from a snapshot (a base backup) unless the whole log fits in one replication
     // window, where streaming it is cheaper than copying the store.
-    boolean emptyJoiner = lastPosition == 0 && leaderLast > windowEntries;
-    return (behindRetained || emptyJoiner) && lastPosition < leaderLast ? FollowAction.NEEDS_SNAPSHOT
+    boolean emptyJoiner = matchPosition == 0 && leaderLast > windowEntries;
+    return (behindRetained || emptyJoiner) && matchPosition < leaderLast ? FollowAction.NEEDS_SNAPSHOT
         : FollowAction.STREAM;
   }
 
@@ -189,7 +200,7 @@ public final class LeaderTracker<R> {
   public void startSnapshot(ReplicaId id, long transferId, long position, long epoch, List<StoreItem> items,
       long now) {
     Follower f = followers.get(id);
-    f.transfer = new Transfer(transferId, position, epoch, items, snapshotChunkItems, now);
+    f.transfer = new Transfer(transferId, position, epoch, items, snapshotChunkItems, f.match, now);
     f.streaming = false;
   }
 
@@ -216,9 +227,10 @@ public final class LeaderTracker<R> {
 
   /** A follower reports what it received, persisted and applied; {@code gap} means it is missing earlier entries. */
   public ProgressOutcome<R> onProgress(ReplicaId id, long received, long persisted, long applied, boolean gap,
-      long leaderLast, long now) {
+      long echoNanos, long leaderLast, long now) {
     Follower f = followers.get(id);
     f.lastHeard = now;
+    f.lastEcho = Math.max(f.lastEcho, echoNanos);
     f.contacted = true;
     List<LagSample> lag = new ArrayList<>();
     if (gap && received >= f.received && (received != f.lastGapAt || now - f.lastGapNanos >= resendAfterNanos)) {
@@ -287,13 +299,17 @@ public final class LeaderTracker<R> {
     List<Send> out = new ArrayList<>();
     for (Follower f : followers.values()) {
       if (!f.contacted) {
+        if (f.lastSent == Long.MIN_VALUE || now - f.lastSent >= heartbeatNanos) {
+          out.add(new Send.Announce(f.id));
+          f.lastSent = now;
+        }
         continue;
       }
       Transfer t = f.transfer;
       if (t != null) {
         while (t.nextToSend < t.total && t.nextToSend - t.acked < snapshotChunksInFlight) {
           out.add(new Send.Chunk(f.id, t.transferId, t.position, t.epoch, t.nextToSend, t.total,
-              t.chunk(t.nextToSend)));
+              t.chunk(t.nextToSend), t.matchPosition));
           t.nextToSend++;
           f.lastSent = now;
         }
@@ -381,6 +397,53 @@ public final class LeaderTracker<R> {
       upTo = Math.min(upTo, needed);
     }
     return Math.max(upTo, leaderLast - maxRetained);
+  }
+
+  /**
+   * Whether this leader may still act as one: a majority of {@code voters} (itself included) answered a message it
+   * sent within the last {@code leaseNanos}. Followers do not start an election until they have heard nothing for
+   * longer than that, so while the lease holds no other leader can exist, and a leader that wakes from a long
+   * pause finds its lease expired before it acknowledges anything.
+   */
+  public boolean leaseHolds(long now, long leaseNanos, List<ReplicaId> voters, ReplicaId self) {
+    int fresh = voters.contains(self) ? 1 : 0;
+    for (ReplicaId v : voters) {
+      Follower f = followers.get(v);
+      if (f != null && f.lastEcho != Long.MIN_VALUE && now - f.lastEcho <= leaseNanos) {
+        fresh++;
+      }
+    }
+    return fresh >= voters.size() / 2 + 1;
+  }
+
+  /** Whether {@code id} is among the followers whose acknowledgement the group's policy waits for. */
+  public boolean isSynchronous(ReplicaId id, long now) {
+    Follower f = followers.get(id);
+    if (f == null) {
+      return false;
+    }
+    return switch (groupPolicy.mode()) {
+      case ASYNC -> false;
+      case SYNC -> true;
+      case SEMI_SYNC -> groupPolicy.method() == AckPolicy.SyncMethod.ANY ? eligible(f, now)
+          : firstEligible(groupPolicy.syncCount(), now).contains(id);
+    };
+  }
+
+  /** What {@code id} persisted, as last reported (-1 for an unknown follower). */
+  public long persistedOf(ReplicaId id) {
+    Follower f = followers.get(id);
+    return f == null ? -1 : f.persisted;
+  }
+
+  /** Every write still waiting, removed: for a leader that steps down. */
+  public List<Pending<R>> drainPending() {
+    List<Pending<R>> out = new ArrayList<>();
+    for (List<Pending<R>> l : pending.values()) {
+      out.addAll(l);
+    }
+    pending.clear();
+    return out;
   }
 
   public List<SyncChange> syncHistory() {

@@ -15,6 +15,7 @@ import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.SignalHandler;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.replikit.replication.LogEntry;
 import io.replikit.replication.ReplicaClock;
 import io.replikit.replication.ReplicaEvent;
@@ -28,21 +29,39 @@ import io.replikit.singleleader.ReplicaObserver;
 import io.replikit.singleleader.ReplicaStatus;
 import io.replikit.singleleader.SingleLeaderSettings;
 import io.replikit.singleleader.WriteOptions;
+import io.replikit.store.Change;
 import io.replikit.store.VersionedValue;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The actor shell of a single-leader replica: it persists what {@link ReplicaState} and {@link LeaderTracker}
- * decide, sends through the {@link ReplicaTransport}, replies and keeps a timer. The rules live in those two.
+ * decide, sends through the {@link ReplicaTransport}, replies, keeps a timer, and runs elections. The rules of
+ * the log live in those two classes; the roles (follower, candidate, leader) live here.
+ *
+ * <p>Elections follow Raft: a follower that hears nothing from a leader for its randomised failover timeout first
+ * asks whether a majority would vote for it (pre-vote, which changes nothing), then enters a new epoch, votes for
+ * itself (persisted before anything is sent) and asks for votes. A voter grants one vote per epoch, and only to a
+ * candidate whose log is at least as up to date as its own (higher last epoch, or the same and a position as
+ * high), so a winner holds every write a majority persisted. With semi-sync k, the votes needed are raised to
+ * n - k so that the vote quorum always includes a replica holding every acknowledged write.
  */
 public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command, ReplicaEvent, ReplicaState> {
 
+  private enum Role { FOLLOWER, CANDIDATE, LEADER }
+
+  /** A write waiting in the leader's buffer, in the shape every kind of write takes. */
+  private record Request(Change change, Long expectedVersion, WriteOptions options,
+      ActorRef<Replica.WriteReply> replyTo, String insertPrefix, JsonNode insertValue, long enqueuedNanos) {}
+
   /** How a pending write is answered. */
-  record Reply(ActorRef<Replica.WriteReply> to, String key) {}
+  record Reply(ActorRef<Replica.WriteReply> to, String key, long generatedId) {}
 
   private final ActorContext<Replica.Command> ctx;
   private final ReplicaGroupSpec group;
@@ -51,22 +70,44 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private final ReplicaTransport transport;
   private final ReplicaObserver observer;
   private final ReplicaClock clock;
-  private final boolean leader;
+  private final List<ReplicaId> voters;
+  private final boolean voter;
+  private final int votesNeeded;
   private final long heartbeatNanos;
   private final long followerTimeoutNanos;
+  private final long failoverNanos;
+  private final long leaseNanos;
+  private final Random random;
 
   private long lastSnapshotSequenceNr;
+  private Role role = Role.FOLLOWER;
+  private ReplicaId currentLeader;
+  private long electionDeadline;
 
-  // leader side (volatile: rebuilt after a restart)
+  // candidate
+  private boolean preVoting;
+  private long electionEpoch;
+  private final Set<ReplicaId> votes = new HashSet<>();
+
+  // leader (volatile: rebuilt on every election)
   private LeaderTracker<Reply> tracker;
-  private List<Replica.Write> buffer = new ArrayList<>();
+  private List<Request> buffer = new ArrayList<>();
   private boolean flushScheduled;
+  private long idCounter;
+  private ReplicaId switchoverTarget;
+  private ActorRef<Replica.SwitchoverReply> switchoverReply;
+  private long switchoverDeadline;
+  private boolean timeoutNowSent;
 
-  // follower side: entries accepted but not yet persisted (group commit of what arrives during a journal write)
+  // follower: entries accepted but not yet persisted (group commit of what arrives during a journal write)
   private List<LogEntry> received = new ArrayList<>();
-  private long lastHeardFromLeader;
-  private long leaderEpoch;
+  private ReplicaId attachedLeader;
+  private long attachedEpoch = -1;
+  private long lastHeardFromLeader = Long.MIN_VALUE;
+  private long lastFollowRequest = Long.MIN_VALUE;
   private long leaderLastKnown;
+  private long echo;
+  private boolean synchronousHint;
 
   public static Behavior<Replica.Command> create(ReplicaGroupSpec group, ReplicaId self,
       SingleLeaderSettings settings, ReplicaTransport transport, ReplicaObserver observer, ReplicaClock clock) {
@@ -89,9 +130,20 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     this.transport = transport;
     this.observer = observer;
     this.clock = clock;
-    this.leader = group.leader().equals(self);
+    List<ReplicaId> members = new ArrayList<>();
+    members.add(group.leader());
+    members.addAll(group.followers());
+    this.voters = List.copyOf(members);
+    this.voter = voters.contains(self);
+    int majority = voters.size() / 2 + 1;
+    AckPolicy policy = settings.ackPolicy();
+    this.votesNeeded = policy.mode() == AckPolicy.Mode.SEMI_SYNC
+        ? Math.min(voters.size(), Math.max(majority, voters.size() - policy.syncCount())) : majority;
     this.heartbeatNanos = settings.heartbeatInterval().toNanos();
     this.followerTimeoutNanos = settings.followerTimeout().toNanos();
+    this.failoverNanos = settings.failoverTimeout().toNanos();
+    this.leaseNanos = failoverNanos * 9 / 10;
+    this.random = new Random(group.groupId().hashCode() * 31L + self.value().hashCode());
     transport.register(self, ctx.getSelf().<Protocol.Message>narrow());
     timers.startTimerWithFixedDelay(Protocol.Tick.INSTANCE, settings.heartbeatInterval());
   }
@@ -150,23 +202,26 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private void onRecovered(ReplicaState state) {
     long now = clock.nanos();
     lastSnapshotSequenceNr = lastSequenceNumber(ctx); // conservative: the last snapshot is no later than this
-    if (leader) {
-      List<ReplicaId> order = new ArrayList<>(group.followers());
-      for (ReplicaId j : state.joinedFollowers()) {
-        if (!order.contains(j)) {
-          order.add(j);
-        }
-      }
-      tracker = new LeaderTracker<>(order, settings.ackPolicy(), settings.syncStandbyTimeout().toNanos(),
-          settings.resendAfter().toNanos(), settings.maxBatchEntries(), settings.maxBatchesInFlight(),
-          settings.snapshotChunkItems(), settings.snapshotChunksInFlight(), now);
-      ctx.getLog().info("replica {} leads group {} from position {} (epoch {}), followers {}", self,
-          group.groupId(), state.lastPosition(), epoch(state), order);
+    ctx.getLog().info("replica {} of group {} recovered position {} in epoch {}{}", self, group.groupId(),
+        state.lastPosition(), state.currentEpoch(), voter ? "" : " (non-voting)");
+    if (bootstrapping(state)) {
+      // a new group: its designated leader asks for the first epoch's votes at once (and again every tick)
+      electionDeadline = now;
+      ctx.getSelf().tell(Protocol.Tick.INSTANCE);
     } else {
-      ctx.getLog().info("replica {} follows {} in group {} from position {}", self, group.leader(),
-          group.groupId(), state.lastPosition());
-      requestToFollow(state, now);
+      // others leave the designated leader time to win the first epoch of a new group
+      electionDeadline = now + randomTimeout() + (state.currentEpoch() == 0 ? 2 * failoverNanos : 0);
     }
+    if (!voter) {
+      requestToFollow(state, group.leader(), now);
+    }
+  }
+
+  private long randomTimeout() {
+    // synchronous followers time out first, so that an election normally picks one holding every acknowledged write
+    double spread = synchronousHint ? 0.25 : 1.0;
+    long extra = (long) (random.nextDouble() * spread * failoverNanos);
+    return failoverNanos + (synchronousHint ? 0 : failoverNanos / 4) + extra;
   }
 
   @Override
@@ -183,14 +238,23 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     } else if (command instanceof Replica.ReadAll all) {
       all.replyTo().tell(new Replica.AllItems(self, state.lastPosition(), state.store().items()));
       return Effect().none();
+    } else if (command instanceof Replica.GetDivergentWrites d) {
+      d.replyTo().tell(new Replica.DivergentWrites(self, List.copyOf(state.divergentWrites())));
+      return Effect().none();
     } else if (command instanceof Replica.Write write) {
-      return leader ? onWrite(state, write) : refuseWrite(write);
+      return onWrite(state, new Request(write.change(), write.expectedVersion(), write.options(), write.replyTo(),
+          null, null, clock.nanos()));
+    } else if (command instanceof Replica.Insert insert) {
+      return onWrite(state, new Request(null, 0L, insert.options(), insert.replyTo(), insert.keyPrefix(),
+          insert.value(), clock.nanos()));
+    } else if (command instanceof Replica.Switchover s) {
+      return onSwitchover(state, s);
     } else if (command == Protocol.Flush.INSTANCE) {
-      return leader ? onFlush(state) : onFollowerFlush(state);
+      return role == Role.LEADER ? onFlush(state) : onFollowerFlush(state);
     } else if (command == Protocol.Tick.INSTANCE) {
-      return leader ? onLeaderTick(state) : onFollowerTick(state);
+      return onTick(state);
     } else if (command instanceof Protocol.Message message) {
-      return leader ? onLeaderMessage(state, message) : onFollowerMessage(state, message);
+      return onMessage(state, message);
     }
     ctx.getLog().warn("replica {} ignores unknown command type {}", self, command.getClass().getName());
     return Effect().unhandled();
@@ -211,37 +275,58 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     return Effect().none();
   }
 
-  // --- leader: writes and group commit ---
+  // --- writes, group commit, lease ---
 
-  private Effect<ReplicaEvent, ReplicaState> onWrite(ReplicaState state, Replica.Write write) {
-    if (write.replyTo() == null) {
+  private Effect<ReplicaEvent, ReplicaState> onWrite(ReplicaState state, Request r) {
+    if (r.replyTo() == null) {
       ctx.getLog().warn("replica {} ignores a write without replyTo", self);
       return Effect().none();
     }
-    Optional<String> problem = settings.storeLimits().check(write.change());
-    if (problem.isEmpty() && write.expectedVersion() != null && write.expectedVersion() < 0) {
-      problem = Optional.of("expected version " + write.expectedVersion() + " is negative; use 0 for 'absent'");
+    if (role != Role.LEADER && !bootstrapping(state)) {
+      r.replyTo().tell(notLeader());
+      return Effect().none();
+    }
+    Optional<String> problem = r.insertPrefix() != null
+        ? settings.storeLimits().check(new Change.Put(r.insertPrefix() + "0", r.insertValue()))
+        : settings.storeLimits().check(r.change());
+    if (problem.isEmpty() && r.expectedVersion() != null && r.expectedVersion() < 0) {
+      problem = Optional.of("expected version " + r.expectedVersion() + " is negative; use 0 for 'absent'");
     }
     if (problem.isPresent()) {
-      write.replyTo().tell(new Replica.Rejected(problem.get()));
+      r.replyTo().tell(new Replica.Rejected(problem.get()));
       return Effect().none();
     }
     // Group commit: while a journal write is in flight, Akka stashes commands; when it completes, the stashed writes
     // land here one after another before the Flush below is processed, and go to the journal as one batch.
-    buffer.add(write);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      ctx.getSelf().tell(Protocol.Flush.INSTANCE);
+    // (A new group's designated leader also holds writes that arrive while it wins the first epoch.)
+    buffer.add(r);
+    if (role == Role.LEADER) {
+      scheduleFlush();
     }
     return Effect().none();
   }
 
+  private void scheduleFlush() {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.getSelf().tell(Protocol.Flush.INSTANCE);
+    }
+  }
+
+  private Replica.NotLeader notLeader() {
+    return new Replica.NotLeader(currentLeader, currentLeader == null
+        ? "replica " + self + " of group " + group.groupId() + " is not the leader and knows of none yet (an "
+            + "election is under way); retry shortly"
+        : "replica " + self + " of group " + group.groupId() + " is not the leader; send writes to " + currentLeader);
+  }
+
   private Effect<ReplicaEvent, ReplicaState> onFlush(ReplicaState state) {
     flushScheduled = false;
-    if (buffer.isEmpty()) {
-      return Effect().none();
+    long now = clock.nanos();
+    if (buffer.isEmpty() || switchoverTarget != null || !tracker.leaseHolds(now, leaseNanos, voters, self)) {
+      return Effect().none(); // the tick tries again, or answers the writes when they are too old
     }
-    List<Replica.Write> batch;
+    List<Request> batch;
     if (buffer.size() <= settings.maxBatchEntries()) {
       batch = buffer;
       buffer = new ArrayList<>();
@@ -249,42 +334,56 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       // one journal write stays bounded; the rest follows in the next flush, in arrival order
       batch = new ArrayList<>(buffer.subList(0, settings.maxBatchEntries()));
       buffer = new ArrayList<>(buffer.subList(settings.maxBatchEntries(), buffer.size()));
-      flushScheduled = true;
-      ctx.getSelf().tell(Protocol.Flush.INSTANCE);
+      scheduleFlush();
     }
+    long epoch = state.currentEpoch();
     List<ReplicaState.Proposed> proposed = new ArrayList<>(batch.size());
-    for (Replica.Write w : batch) {
-      proposed.add(new ReplicaState.Proposed(w.change(), w.expectedVersion()));
+    List<Long> ids = new ArrayList<>(batch.size());
+    for (Request r : batch) {
+      if (r.insertPrefix() != null) {
+        long id = (epoch << 32) | (++idCounter & 0xFFFFFFFFL);
+        ids.add(id);
+        proposed.add(new ReplicaState.Proposed(new Change.Put(r.insertPrefix() + id, r.insertValue()), 0L));
+      } else {
+        ids.add(0L);
+        proposed.add(new ReplicaState.Proposed(r.change(), r.expectedVersion()));
+      }
     }
-    ReplicaState.Appended appended = state.decide(proposed, epoch(state), self, clock.millis());
-    List<Replica.Write> accepted = new ArrayList<>(appended.entries().size());
+    ReplicaState.Appended appended = state.decide(proposed, epoch, self, clock.millis());
+    List<Request> accepted = new ArrayList<>(appended.entries().size());
+    List<Long> acceptedIds = new ArrayList<>(appended.entries().size());
     for (int i = 0; i < batch.size(); i++) {
       ReplicaState.Decision d = appended.decisions().get(i);
       if (d instanceof ReplicaState.Decision.VersionMismatch m) {
         batch.get(i).replyTo().tell(new Replica.VersionConflict(m.key(), m.expected(), m.actual()));
       } else {
         accepted.add(batch.get(i));
+        acceptedIds.add(ids.get(i));
       }
     }
     if (appended.entries().isEmpty()) {
       return Effect().none();
     }
-    List<ReplicaEvent> events = new ArrayList<>(appended.entries());
     List<LogEntry> entries = appended.entries();
-    return Effect().persist(events).thenRun(newState -> afterAppend(newState, entries, accepted));
+    return Effect().persist(new ArrayList<ReplicaEvent>(entries))
+        .thenRun(newState -> afterAppend(newState, entries, accepted, acceptedIds));
   }
 
-  private void afterAppend(ReplicaState state, List<LogEntry> entries, List<Replica.Write> writes) {
+  private void afterAppend(ReplicaState state, List<LogEntry> entries, List<Request> writes, List<Long> ids) {
+    if (role != Role.LEADER) {
+      return; // stepped down while the journal write was in flight: the writes were answered then
+    }
     long now = clock.nanos();
     long deadline = now + settings.writeTimeout().toNanos();
     List<LeaderTracker.Pending<Reply>> pending = new ArrayList<>(writes.size());
     for (int i = 0; i < writes.size(); i++) {
-      Replica.Write w = writes.get(i);
+      Request w = writes.get(i);
       WriteOptions o = w.options() == null ? WriteOptions.defaults() : w.options();
       AckPolicy policy = o.policy() != null ? o.policy() : settings.ackPolicy();
       AckLevel level = o.level() != null ? o.level() : settings.ackLevel();
-      pending.add(new LeaderTracker.Pending<>(entries.get(i).position(), w.change().key(), policy, level, deadline,
-          new Reply(w.replyTo(), w.change().key())));
+      String key = entries.get(i).change().key();
+      pending.add(new LeaderTracker.Pending<>(entries.get(i).position(), key, policy, level, deadline,
+          new Reply(w.replyTo(), key, ids.get(i))));
     }
     long from = entries.get(0).position();
     long to = entries.get(entries.size() - 1).position();
@@ -294,73 +393,330 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   }
 
   private void acknowledge(ReplicaState state, List<LeaderTracker.Pending<Reply>> done) {
-    long epoch = epoch(state);
+    long epoch = state.currentEpoch();
     for (LeaderTracker.Pending<Reply> p : done) {
-      p.reply().to().tell(new Replica.Written(p.key(), p.position(), epoch));
-    }
-  }
-
-  private void replicate(ReplicaState state, long now) {
-    long epoch = epoch(state);
-    for (LeaderTracker.Send s : tracker.sends(state.lastPosition(), state.logStart(), now, heartbeatNanos)) {
-      if (s instanceof LeaderTracker.Send.Entries e) {
-        transport.send(self, e.to(), new Protocol.AppendEntries(self, epoch, e.from() - 1,
-            state.entries(e.from(), e.toPosition()), state.lastPosition()));
-      } else if (s instanceof LeaderTracker.Send.Chunk c) {
-        transport.send(self, c.to(), new Protocol.SnapshotChunk(self, epoch, c.transferId(), c.snapshotPosition(),
-            c.snapshotEpoch(), c.index(), c.total(), c.items()));
+      if (p.reply().generatedId() != 0) {
+        p.reply().to().tell(new Replica.Inserted(p.key(), p.reply().generatedId(), p.position(), epoch));
+      } else {
+        p.reply().to().tell(new Replica.Written(p.key(), p.position(), epoch));
       }
     }
   }
 
-  // --- leader: followers ---
+  private void replicate(ReplicaState state, long now) {
+    long epoch = state.currentEpoch();
+    for (LeaderTracker.Send s : tracker.sends(state.lastPosition(), state.logStart(), now, heartbeatNanos)) {
+      if (s instanceof LeaderTracker.Send.Entries e) {
+        transport.send(self, e.to(), new Protocol.AppendEntries(self, epoch, e.from() - 1,
+            state.epochAt(e.from() - 1), state.entries(e.from(), e.toPosition()), state.lastPosition(), now,
+            tracker.isSynchronous(e.to(), now)));
+      } else if (s instanceof LeaderTracker.Send.Announce a) {
+        transport.send(self, a.to(), new Protocol.AppendEntries(self, epoch, -1, 0, List.of(),
+            state.lastPosition(), now, false));
+      } else if (s instanceof LeaderTracker.Send.Chunk c) {
+        transport.send(self, c.to(), new Protocol.SnapshotChunk(self, epoch, c.transferId(), c.snapshotPosition(),
+            c.snapshotEpoch(), c.index(), c.total(), c.items(),
+            c.index() == c.total() - 1 ? state.epochHistoryUpTo(c.snapshotPosition()) : List.of(),
+            c.matchPosition()));
+      }
+    }
+  }
+
+  // --- messages between replicas ---
+
+  private Effect<ReplicaEvent, ReplicaState> onMessage(ReplicaState state, Protocol.Message message) {
+    if (message instanceof Protocol.RequestVote v) {
+      return onRequestVote(state, v);
+    }
+    if (message.epoch() > state.currentEpoch() && !(message instanceof Protocol.Vote vote && vote.preVote())
+        && !(message instanceof Protocol.FollowRequest)) {
+      // a newer epoch exists: follow it (stepping down if leading), then handle the message in it
+      long epoch = message.epoch();
+      return Effect().persist((ReplicaEvent) new ReplicaEvents.EpochVoted(epoch, null)).thenRun(s -> {
+        stepDown(s, "epoch " + epoch + " has begun");
+        ctx.getSelf().tell(message);
+      });
+    }
+    if (message instanceof Protocol.Vote v) {
+      return onVote(state, v);
+    } else if (message instanceof Protocol.LeaderHint h) {
+      if (!voter && h.leader() != null && role != Role.LEADER) {
+        requestToFollow(state, h.leader(), clock.nanos());
+      }
+      return Effect().none();
+    }
+    if (role == Role.LEADER) {
+      return onLeaderMessage(state, message);
+    }
+    return onFollowerMessage(state, message);
+  }
+
+  // --- elections ---
+
+  private Effect<ReplicaEvent, ReplicaState> onTick(ReplicaState state) {
+    long now = clock.nanos();
+    if (role == Role.LEADER) {
+      return onLeaderTick(state, now);
+    }
+    if (!received.isEmpty()) {
+      scheduleFlush();
+    }
+    if (!voter) {
+      if (now - lastHeardFromLeader > followerTimeoutNanos && now - lastFollowRequest > followerTimeoutNanos) {
+        requestToFollow(state, currentLeader != null ? currentLeader : group.leader(), now);
+      }
+      return Effect().none();
+    }
+    if (attachedLeader != null && now - lastHeardFromLeader > followerTimeoutNanos
+        && now - lastFollowRequest > followerTimeoutNanos && role == Role.FOLLOWER) {
+      requestToFollow(state, attachedLeader, now);
+    }
+    expireBuffered(now);
+    if (now >= electionDeadline) {
+      return startElection(state, now, bootstrapping(state) && state.currentEpoch() == 0);
+    }
+    if (role == Role.CANDIDATE && !preVoting && electionEpoch == state.currentEpoch()) {
+      // ask again whoever has not answered (a voter may have started late, or the request was lost)
+      for (ReplicaId v : voters) {
+        if (!votes.contains(v)) {
+          transport.send(self, v, new Protocol.RequestVote(self, electionEpoch, state.lastPosition(),
+              state.lastEpoch(), false));
+        }
+      }
+    }
+    return Effect().none();
+  }
+
+  /** A new group's designated leader, before any leader has written: it stands for election at once. */
+  private boolean bootstrapping(ReplicaState state) {
+    return voter && self.equals(group.leader()) && state.lastPosition() == 0 && state.currentEpoch() <= 1;
+  }
+
+  /** Starts a pre-vote, or (skipping it: a new group's first epoch, a switchover) a real election. */
+  private Effect<ReplicaEvent, ReplicaState> startElection(ReplicaState state, long now, boolean skipPreVote) {
+    role = Role.CANDIDATE;
+    currentLeader = null;
+    votes.clear();
+    votes.add(self);
+    electionDeadline = now + randomTimeout();
+    if (!skipPreVote) {
+      preVoting = true;
+      electionEpoch = state.currentEpoch() + 1;
+      if (votes.size() >= votesNeeded) {
+        return startRealElection(state);
+      }
+      for (ReplicaId v : voters) {
+        if (!v.equals(self)) {
+          transport.send(self, v, new Protocol.RequestVote(self, electionEpoch, state.lastPosition(),
+              state.lastEpoch(), true));
+        }
+      }
+      return Effect().none();
+    }
+    return startRealElection(state);
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> startRealElection(ReplicaState state) {
+    long epoch = state.currentEpoch() + 1;
+    return Effect().persist((ReplicaEvent) new ReplicaEvents.EpochVoted(epoch, self)).thenRun(s -> {
+      role = Role.CANDIDATE;
+      preVoting = false;
+      electionEpoch = epoch;
+      votes.clear();
+      votes.add(self);
+      ctx.getLog().info("replica {} of group {} stands for election in epoch {} (log at {} of epoch {})", self,
+          group.groupId(), epoch, s.lastPosition(), s.lastEpoch());
+      if (votes.size() >= votesNeeded) {
+        ctx.getSelf().tell(new Protocol.Vote(self, epoch, true, false));
+        return;
+      }
+      for (ReplicaId v : voters) {
+        if (!v.equals(self)) {
+          transport.send(self, v, new Protocol.RequestVote(self, epoch, s.lastPosition(), s.lastEpoch(), false));
+        }
+      }
+    });
+  }
+
+  private boolean upToDate(ReplicaState state, long lastEpoch, long lastPosition) {
+    return lastEpoch > state.lastEpoch() || (lastEpoch == state.lastEpoch() && lastPosition >= state.lastPosition());
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> onRequestVote(ReplicaState state, Protocol.RequestVote v) {
+    long now = clock.nanos();
+    boolean candidateVotes = voters.contains(v.candidate());
+    if (v.preVote()) {
+      boolean leaderAlive = role == Role.LEADER
+          || (lastHeardFromLeader != Long.MIN_VALUE && now - lastHeardFromLeader < failoverNanos);
+      boolean grant = candidateVotes && voter && v.epoch() > state.currentEpoch() && !leaderAlive
+          && upToDate(state, v.lastEpoch(), v.lastPosition());
+      transport.send(self, v.candidate(), new Protocol.Vote(self, state.currentEpoch(), grant, true));
+      return Effect().none();
+    }
+    if (v.epoch() < state.currentEpoch() || !voter || !candidateVotes) {
+      transport.send(self, v.candidate(), new Protocol.Vote(self, state.currentEpoch(), false, false));
+      return Effect().none();
+    }
+    boolean newEpoch = v.epoch() > state.currentEpoch();
+    ReplicaId votedFor = newEpoch ? null : state.votedFor();
+    boolean grant = (votedFor == null || votedFor.equals(v.candidate()))
+        && upToDate(state, v.lastEpoch(), v.lastPosition());
+    if (!newEpoch && (!grant || v.candidate().equals(votedFor))) {
+      transport.send(self, v.candidate(), new Protocol.Vote(self, state.currentEpoch(), grant, false));
+      return Effect().none();
+    }
+    // the vote (or the new epoch) is durable before anyone learns of it: never two votes in one epoch
+    return Effect().persist((ReplicaEvent) new ReplicaEvents.EpochVoted(v.epoch(), grant ? v.candidate() : null))
+        .thenRun(s -> {
+          if (newEpoch) {
+            stepDown(s, "candidate " + v.candidate() + " started epoch " + v.epoch());
+          }
+          if (grant) {
+            electionDeadline = clock.nanos() + randomTimeout();
+          }
+          transport.send(self, v.candidate(), new Protocol.Vote(self, s.currentEpoch(), grant, false));
+        });
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> onVote(ReplicaState state, Protocol.Vote v) {
+    if (role != Role.CANDIDATE || !v.granted() || v.preVote() != preVoting) {
+      return Effect().none();
+    }
+    if (!v.preVote() && v.epoch() != electionEpoch) {
+      return Effect().none();
+    }
+    votes.add(v.voter());
+    if (votes.size() < votesNeeded) {
+      return Effect().none();
+    }
+    if (preVoting) {
+      return startRealElection(state);
+    }
+    // elected: the epoch's first entry marks where it starts in the log
+    LogEntry first = new LogEntry(state.lastPosition() + 1, electionEpoch, self, clock.millis(),
+        new Change.NewEpoch(self.value()));
+    return Effect().persist((ReplicaEvent) first).thenRun(this::becomeLeader);
+  }
+
+  private void becomeLeader(ReplicaState state) {
+    long now = clock.nanos();
+    role = Role.LEADER;
+    currentLeader = self;
+    idCounter = 0;
+    List<ReplicaId> followers = new ArrayList<>();
+    for (ReplicaId v : voters) {
+      if (!v.equals(self)) {
+        followers.add(v);
+      }
+    }
+    for (ReplicaId j : state.joinedFollowers()) {
+      if (!followers.contains(j) && !j.equals(self)) {
+        followers.add(j);
+      }
+    }
+    tracker = new LeaderTracker<>(followers, settings.ackPolicy(), settings.syncStandbyTimeout().toNanos(),
+        settings.resendAfter().toNanos(), settings.maxBatchEntries(), settings.maxBatchesInFlight(),
+        settings.snapshotChunkItems(), settings.snapshotChunksInFlight(), now);
+    ctx.getLog().info("replica {} leads group {} in epoch {} from position {}, followers {}", self, group.groupId(),
+        state.currentEpoch(), state.lastPosition(), followers);
+    observer.onLeaderElected(self, state.currentEpoch());
+    replicate(state, now);
+    if (!buffer.isEmpty()) {
+      scheduleFlush();
+    }
+  }
+
+  /** Leaves the leader or candidate role: writes waiting here are told where to go instead. */
+  private void stepDown(ReplicaState state, String why) {
+    stepDown(state, why, switchoverTarget);
+  }
+
+  private void stepDown(ReplicaState state, String why, ReplicaId newLeader) {
+    if (role == Role.LEADER) {
+      ctx.getLog().info("replica {} steps down as leader of group {}: {}", self, group.groupId(), why);
+      for (LeaderTracker.Pending<Reply> p : tracker.drainPending()) {
+        p.reply().to().tell(new Replica.NotConfirmed(p.key(), p.position(),
+            "leader " + self + " stepped down (" + why + ") before the write was confirmed; it may be set aside"));
+      }
+      if (switchoverReply != null) {
+        switchoverReply.tell(new Replica.SwitchoverDone(switchoverTarget, state.currentEpoch()));
+      }
+    }
+    role = Role.FOLLOWER;
+    tracker = null;
+    currentLeader = newLeader;
+    switchoverTarget = null;
+    switchoverReply = null;
+    timeoutNowSent = false;
+    for (Request r : buffer) {
+      r.replyTo().tell(notLeader());
+    }
+    buffer = new ArrayList<>();
+    electionDeadline = clock.nanos() + randomTimeout();
+  }
+
+  // --- leader ---
 
   private Effect<ReplicaEvent, ReplicaState> onLeaderMessage(ReplicaState state, Protocol.Message message) {
     long now = clock.nanos();
+    if (message.epoch() < state.currentEpoch()) {
+      if (message instanceof Protocol.AppendEntries a) {
+        // a deposed leader: tell it the epoch so it steps down
+        transport.send(self, a.leader(), new Protocol.Progress(self, state.currentEpoch(), 0, 0, 0, false, 0));
+        return Effect().none();
+      }
+      if (!(message instanceof Protocol.FollowRequest)) {
+        return Effect().none();
+      }
+    }
     if (message instanceof Protocol.FollowRequest r) {
       if (r.follower().equals(self)) {
         return Effect().none();
       }
       if (!tracker.knows(r.follower())) {
-        ctx.getLog().info("replica {} joins group {} as an asynchronous follower", r.follower(), group.groupId());
-        return Effect().persist(new ReplicaEvents.FollowerJoined(r.follower())).thenRun(s -> {
+        ctx.getLog().info("replica {} joins group {} as a non-voting follower", r.follower(), group.groupId());
+        return Effect().persist((ReplicaEvent) new ReplicaEvents.FollowerJoined(r.follower())).thenRun(s -> {
           tracker.addFollower(r.follower(), clock.nanos());
           startFollowing(s, r, clock.nanos());
         });
       }
       startFollowing(state, r, now);
     } else if (message instanceof Protocol.Progress p) {
-      if (!tracker.knows(p.follower())) {
-        ctx.getLog().debug("replica {} ignores progress from unknown follower {}", self, p.follower());
+      if (!tracker.knows(p.follower()) || p.epoch() < state.currentEpoch()) {
         return Effect().none();
       }
-      LeaderTracker.ProgressOutcome<Reply> outcome =
-          tracker.onProgress(p.follower(), p.received(), p.persisted(), p.applied(), p.gap(), state.lastPosition(),
-              now);
+      LeaderTracker.ProgressOutcome<Reply> outcome = tracker.onProgress(p.follower(), p.received(), p.persisted(),
+          p.applied(), p.gap(), p.echoNanos(), state.lastPosition(), now);
       for (LeaderTracker.LagSample sample : outcome.lag()) {
         observer.onFollowerApplied(self, sample.follower(), sample.position(), sample.lagNanos());
       }
       acknowledge(state, outcome.completed());
+      continueSwitchover(state, now);
       replicate(state, now);
+      if (!buffer.isEmpty()) {
+        scheduleFlush(); // the lease may hold again
+      }
     } else if (message instanceof Protocol.SnapshotProgress sp) {
       if (tracker.knows(sp.follower())) {
         tracker.onSnapshotProgress(sp.follower(), sp.transferId(), sp.nextIndex(), now);
         replicate(state, now);
       }
-    } else {
-      ctx.getLog().warn("leader {} of group {} ignores {} from another leader (epoch {})", self, group.groupId(),
-          message.getClass().getSimpleName(), message.epoch());
+    } else if (message instanceof Protocol.AppendEntries a) {
+      ctx.getLog().error("leader {} of group {} got entries from {} in its own epoch {}: ignored", self,
+          group.groupId(), a.leader(), a.epoch());
     }
     return Effect().none();
   }
 
   private void startFollowing(ReplicaState state, Protocol.FollowRequest r, long now) {
-    if (r.lastPosition() > state.lastPosition()) {
-      ctx.getLog().warn("follower {} reports position {} beyond leader {}'s last position {}", r.follower(),
-          r.lastPosition(), self, state.lastPosition());
+    long match = r.lastPosition() == 0 ? 0 : Math.min(r.lastPosition(), state.matchPoint(r.epochs(),
+        r.lastPosition()));
+    if (match < r.lastPosition()) {
+      ctx.getLog().info("follower {}'s log parts from leader {}'s after position {}: its entries {}..{} will be set "
+          + "aside", r.follower(), self, match, match + 1, r.lastPosition());
     }
-    LeaderTracker.FollowAction action =
-        tracker.onFollowRequest(r.follower(), r.lastPosition(), state.lastPosition(), state.logStart(), now);
+    LeaderTracker.FollowAction action = tracker.onFollowRequest(r.follower(), match, state.lastPosition(),
+        state.logStart(), now);
     if (action == LeaderTracker.FollowAction.NEEDS_SNAPSHOT) {
       startSnapshot(state, r.follower(), now);
     }
@@ -375,11 +731,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     tracker.startSnapshot(follower, transferId, state.lastPosition(), state.lastEpoch(), state.store().items(), now);
   }
 
-  private Effect<ReplicaEvent, ReplicaState> onLeaderTick(ReplicaState state) {
-    if (tracker == null) {
-      return Effect().none();
-    }
-    long now = clock.nanos();
+  private Effect<ReplicaEvent, ReplicaState> onLeaderTick(ReplicaState state, long now) {
     LeaderTracker.TickOutcome<Reply> outcome = tracker.onTick(now, clock.millis());
     for (LeaderTracker.SyncChange change : outcome.syncChanges()) {
       ctx.getLog().info("group {}: {}", group.groupId(), change.description());
@@ -389,14 +741,23 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     for (LeaderTracker.Expired<Reply> e : outcome.expired()) {
       e.write().reply().to().tell(new Replica.NotConfirmed(e.write().key(), e.write().position(), e.reason()));
     }
+    expireBuffered(now);
     for (ReplicaId f : tracker.followerIds()) {
       if (tracker.needsSnapshot(f, state.logStart())) {
         startSnapshot(state, f, now);
       }
     }
+    continueSwitchover(state, now);
     replicate(state, now);
+    if (!buffer.isEmpty()) {
+      scheduleFlush();
+    }
     long trimTo = tracker.trimPoint(state.lastPosition(), settings.logRetentionEntries(),
         settings.maxRetainedEntries(), now);
+    return trimIfDue(state, trimTo);
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> trimIfDue(ReplicaState state, long trimTo) {
     long trimBatch = Math.max(1, Math.min(1000, settings.logRetentionEntries() / 10 + 1));
     if (trimTo - state.logStart() + 1 >= trimBatch) {
       return Effect().persist(new ReplicaEvents.LogTrimmed(trimTo));
@@ -404,30 +765,81 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     return Effect().none();
   }
 
+  private void expireBuffered(long now) {
+    long timeout = settings.writeTimeout().toNanos();
+    List<Request> kept = new ArrayList<>(buffer.size());
+    for (Request r : buffer) {
+      if (now - r.enqueuedNanos() >= timeout) {
+        r.replyTo().tell(new Replica.Unavailable(switchoverTarget != null
+            ? "a switchover to " + switchoverTarget + " is under way; retry at the new leader"
+            : "leader " + self + " could not confirm its leadership: no majority of " + voters
+                + " answered within " + Duration.ofNanos(leaseNanos)));
+      } else {
+        kept.add(r);
+      }
+    }
+    buffer = kept;
+  }
+
+  // --- switchover ---
+
+  private Effect<ReplicaEvent, ReplicaState> onSwitchover(ReplicaState state, Replica.Switchover s) {
+    if (role != Role.LEADER) {
+      s.replyTo().tell(new Replica.SwitchoverFailed("replica " + self + " is not the leader"
+          + (currentLeader == null ? "" : "; the leader is " + currentLeader)));
+    } else if (s.target() == null || !voters.contains(s.target())) {
+      s.replyTo().tell(new Replica.SwitchoverFailed("target " + s.target() + " is not a voting member of group "
+          + group.groupId() + " " + voters));
+    } else if (s.target().equals(self)) {
+      s.replyTo().tell(new Replica.SwitchoverDone(self, state.currentEpoch()));
+    } else if (switchoverTarget != null) {
+      s.replyTo().tell(new Replica.SwitchoverFailed("a switchover to " + switchoverTarget + " is under way"));
+    } else {
+      ctx.getLog().info("leader {} of group {} hands over to {}: writes wait until it leads", self, group.groupId(),
+          s.target());
+      switchoverTarget = s.target();
+      switchoverReply = s.replyTo();
+      switchoverDeadline = clock.nanos() + settings.writeTimeout().toNanos();
+      timeoutNowSent = false;
+      continueSwitchover(state, clock.nanos());
+    }
+    return Effect().none();
+  }
+
+  private void continueSwitchover(ReplicaState state, long now) {
+    if (switchoverTarget == null) {
+      return;
+    }
+    if (now >= switchoverDeadline) {
+      switchoverReply.tell(new Replica.SwitchoverFailed(switchoverTarget + " did not take over within "
+          + settings.writeTimeout() + "; " + self + " keeps leading"));
+      switchoverTarget = null;
+      switchoverReply = null;
+      scheduleFlush();
+      return;
+    }
+    if (!timeoutNowSent && tracker.persistedOf(switchoverTarget) >= state.lastPosition()) {
+      timeoutNowSent = true;
+      transport.send(self, switchoverTarget, new Protocol.TimeoutNow(self, state.currentEpoch()));
+    }
+  }
+
   // --- follower ---
 
-  private Effect<ReplicaEvent, ReplicaState> refuseWrite(Replica.Write write) {
-    if (write.replyTo() != null) {
-      write.replyTo().tell(new Replica.NotLeader(group.leader(),
-          "replica " + self + " is a follower of group " + group.groupId() + "; send writes to " + group.leader()));
+  private void requestToFollow(ReplicaState state, ReplicaId leader, long now) {
+    if (leader == null || leader.equals(self)) {
+      return;
     }
-    return Effect().none();
-  }
-
-  private void requestToFollow(ReplicaState state, long now) {
-    lastHeardFromLeader = now;
-    transport.send(self, group.leader(),
-        new Protocol.FollowRequest(self, state.lastEpoch(), state.lastPosition(), state.lastEpoch()));
-  }
-
-  private Effect<ReplicaEvent, ReplicaState> onFollowerTick(ReplicaState state) {
-    long now = clock.nanos();
-    if (now - lastHeardFromLeader > followerTimeoutNanos) {
-      ctx.getLog().debug("follower {} heard nothing from {} for {}; asking again from position {}", self,
-          group.leader(), Duration.ofNanos(now - lastHeardFromLeader), state.lastPosition());
-      requestToFollow(state, now);
+    if (!leader.equals(attachedLeader)) {
+      attachedLeader = leader;
+      attachedEpoch = -1; // learnt from its first message
     }
-    return Effect().none();
+    lastFollowRequest = now;
+    if (lastHeardFromLeader == Long.MIN_VALUE) {
+      lastHeardFromLeader = now;
+    }
+    transport.send(self, leader, new Protocol.FollowRequest(self, state.currentEpoch(), state.lastPosition(),
+        state.lastEpoch(), state.epochHistory()));
   }
 
   private Effect<ReplicaEvent, ReplicaState> onFollowerMessage(ReplicaState state, Protocol.Message message) {
@@ -435,78 +847,173 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       return onAppendEntries(state, a);
     } else if (message instanceof Protocol.SnapshotChunk c) {
       return onSnapshotChunk(state, c);
+    } else if (message instanceof Protocol.TimeoutNow t) {
+      if (t.epoch() == state.currentEpoch() && voter && role == Role.FOLLOWER) {
+        ctx.getLog().info("replica {} takes over from {} (switchover)", self, t.leader());
+        return startElection(state, clock.nanos(), true);
+      }
+    } else if (message instanceof Protocol.FollowRequest r) {
+      if (currentLeader != null) {
+        transport.send(self, r.follower(), new Protocol.LeaderHint(self, state.currentEpoch(), currentLeader));
+      }
+    } else if (message instanceof Protocol.Progress p && p.epoch() > state.currentEpoch()) {
+      return Effect().none(); // handled by the epoch check
     }
-    ctx.getLog().debug("follower {} ignores {}", self, message.getClass().getSimpleName());
     return Effect().none();
   }
 
   private Effect<ReplicaEvent, ReplicaState> onAppendEntries(ReplicaState state, Protocol.AppendEntries a) {
-    if (!a.leader().equals(group.leader())) {
-      ctx.getLog().warn("follower {} ignores entries from {}, which is not its leader {}", self, a.leader(),
-          group.leader());
+    long now = clock.nanos();
+    if (a.epoch() < state.currentEpoch()) {
+      // a deposed leader: tell it the epoch so it steps down
+      transport.send(self, a.leader(), new Protocol.Progress(self, state.currentEpoch(), state.lastPosition(),
+          state.lastPosition(), state.lastPosition(), false, a.sentNanos()));
       return Effect().none();
     }
-    lastHeardFromLeader = clock.nanos();
-    leaderEpoch = Math.max(leaderEpoch, a.epoch());
+    if (role != Role.FOLLOWER || !buffer.isEmpty()) {
+      stepDown(state, a.leader() + " won epoch " + a.epoch(), a.leader()); // someone else won this epoch
+      ctx.getLog().info("replica {} follows {}, elected in epoch {}", self, a.leader(), a.epoch());
+    }
+    if (!a.leader().equals(currentLeader)) {
+      observer.onLeaderElected(a.leader(), a.epoch());
+    }
+    currentLeader = a.leader();
+    lastHeardFromLeader = now;
+    electionDeadline = now + randomTimeout();
+    synchronousHint = a.synchronous();
+    echo = Math.max(echo, a.sentNanos());
     leaderLastKnown = Math.max(leaderLastKnown, a.leaderLastPosition());
+    boolean newLeader = !a.leader().equals(attachedLeader) || (attachedEpoch != -1 && attachedEpoch != a.epoch());
+    if (newLeader || a.prevPosition() < 0) {
+      // a leader new to this follower (or announcing itself because it has not heard from it): it is told where
+      // this log stands, and streams from where the two agree
+      if (newLeader || now - lastFollowRequest > heartbeatNanos) {
+        attachedLeader = a.leader();
+        attachedEpoch = a.epoch();
+        received = new ArrayList<>();
+        requestToFollow(state, a.leader(), now);
+      }
+      return Effect().none();
+    }
+    attachedEpoch = a.epoch();
     long persisted = state.lastPosition();
-    long receivedLast = received.isEmpty() ? persisted : received.get(received.size() - 1).position();
-    ReplicaState.Receipt receipt = ReplicaState.receive(receivedLast, a.prevPosition(), a.entries());
+    if (!received.isEmpty()) {
+      long receivedLast = received.get(received.size() - 1).position();
+      if (a.prevPosition() < persisted) {
+        sendProgress(state, receivedLast, persisted, false);
+        return Effect().none(); // overlaps what is being written: the leader sends it again if it must
+      }
+      if (a.prevPosition() > receivedLast) {
+        sendProgress(state, receivedLast, persisted, true);
+        return Effect().none();
+      }
+      long skip = receivedLast - a.prevPosition();
+      List<LogEntry> entries = a.entries() == null ? List.of() : a.entries();
+      if (skip < entries.size()) {
+        List<LogEntry> fresh = entries.subList((int) skip, entries.size());
+        if (fresh.get(0).position() == receivedLast + 1 && fresh.get(0).epoch() >= a.prevEpoch()) {
+          received.addAll(fresh);
+          receivedLast = received.get(received.size() - 1).position();
+        }
+      }
+      sendProgress(state, receivedLast, persisted, false);
+      return Effect().none();
+    }
+    ReplicaState.Receipt receipt = state.receive(a.prevPosition(), a.prevEpoch(), a.entries());
     if (receipt instanceof ReplicaState.Receipt.Malformed m) {
       ctx.getLog().error("follower {} drops a malformed batch from {}: {}", self, a.leader(), m.reason());
       return Effect().none();
     } else if (receipt instanceof ReplicaState.Receipt.Gap) {
-      sendProgress(receivedLast, persisted, true);
+      sendProgress(state, persisted, persisted, true);
+      return Effect().none();
+    } else if (receipt instanceof ReplicaState.Receipt.Mismatch) {
+      requestToFollow(state, a.leader(), now); // the leader recomputes where the logs part
       return Effect().none();
     } else if (receipt instanceof ReplicaState.Receipt.UpToDate) {
-      sendProgress(receivedLast, persisted, false);
+      sendProgress(state, persisted, persisted, false);
       return Effect().none();
     }
-    List<LogEntry> fresh = ((ReplicaState.Receipt.Accept) receipt).fresh();
+    ReplicaState.Receipt.Accept accept = (ReplicaState.Receipt.Accept) receipt;
+    List<LogEntry> fresh = accept.fresh();
+    if (accept.truncateFrom() > 0) {
+      ReplicaEvents.LogTruncated cut = state.truncation(accept.truncateFrom(), a.epoch(), clock.millis());
+      ctx.getLog().warn("follower {} sets aside {} entries after position {} that leader {} never had", self,
+          cut.setAside().size(), cut.afterPosition(), a.leader());
+      List<ReplicaEvent> events = new ArrayList<>();
+      events.add(cut);
+      if (!cut.reset()) {
+        events.addAll(fresh);
+      }
+      return Effect().persist(events).thenRun(s -> {
+        observer.onWritesSetAside(self, cut.setAside());
+        if (cut.reset()) {
+          requestToFollow(s, a.leader(), clock.nanos());
+        } else {
+          sendProgress(s, s.lastPosition(), s.lastPosition(), false);
+          for (LogEntry e : fresh) {
+            observer.onApplied(self, e);
+          }
+        }
+      });
+    }
     // Like the leader's group commit: batches that arrive while the journal is busy are stashed by Akka, land here
     // one after another, and go to the journal together at the Flush.
-    boolean flushPending = !received.isEmpty();
     received.addAll(fresh);
-    sendProgress(fresh.get(fresh.size() - 1).position(), persisted, false); // received: in memory only
-    if (!flushPending) {
-      ctx.getSelf().tell(Protocol.Flush.INSTANCE);
-    }
+    sendProgress(state, fresh.get(fresh.size() - 1).position(), persisted, false); // received: in memory only
+    scheduleFlush();
     return Effect().none();
   }
 
   private Effect<ReplicaEvent, ReplicaState> onFollowerFlush(ReplicaState state) {
+    flushScheduled = false;
     if (received.isEmpty()) {
-      return Effect().none();
+      return trimIfDue(state, state.lastPosition() - settings.logRetentionEntries());
     }
     List<LogEntry> batch = received;
     received = new ArrayList<>();
     // a snapshot installed meanwhile may have moved the log: keep only what still extends it
-    ReplicaState.Receipt receipt = state.receive(batch.get(0).position() - 1, batch);
-    if (!(receipt instanceof ReplicaState.Receipt.Accept accept)) {
+    LogEntry first = batch.get(0);
+    ReplicaState.Receipt receipt = state.receive(first.position() - 1, state.epochAt(first.position() - 1), batch);
+    if (!(receipt instanceof ReplicaState.Receipt.Accept accept) || accept.truncateFrom() > 0) {
       return Effect().none();
     }
     List<LogEntry> fresh = accept.fresh();
     return Effect().persist(new ArrayList<ReplicaEvent>(fresh)).thenRun(s -> {
-      sendProgress(s.lastPosition(), s.lastPosition(), false);
+      sendProgress(s, s.lastPosition(), s.lastPosition(), false);
       for (LogEntry e : fresh) {
         observer.onApplied(self, e);
       }
     });
   }
 
-  private void sendProgress(long received, long persisted, boolean gap) {
+  private void sendProgress(ReplicaState state, long receivedPosition, long persisted, boolean gap) {
+    if (attachedLeader == null) {
+      return;
+    }
     // entries are applied in the same step that persists them, so applied == persisted
-    transport.send(self, group.leader(),
-        new Protocol.Progress(self, leaderEpoch, received, persisted, persisted, gap));
+    transport.send(self, attachedLeader,
+        new Protocol.Progress(self, state.currentEpoch(), receivedPosition, persisted, persisted, gap, echo));
   }
 
   private Effect<ReplicaEvent, ReplicaState> onSnapshotChunk(ReplicaState state, Protocol.SnapshotChunk c) {
-    if (!c.leader().equals(group.leader())) {
+    if (c.epoch() < state.currentEpoch()) {
       return Effect().none();
     }
-    lastHeardFromLeader = clock.nanos();
+    long now = clock.nanos();
+    lastHeardFromLeader = now;
+    electionDeadline = now + randomTimeout();
+    currentLeader = c.leader();
+    if (!c.leader().equals(attachedLeader) || (attachedEpoch != -1 && attachedEpoch != c.epoch())) {
+      // a transfer started before this replica (re)attached: say where it stands, the leader starts over
+      attachedLeader = c.leader();
+      attachedEpoch = c.epoch();
+      received = new ArrayList<>();
+      requestToFollow(state, c.leader(), now);
+      return Effect().none();
+    }
+    attachedEpoch = c.epoch();
     ReplicaState.ChunkReceipt receipt =
-        state.receiveChunk(c.transferId(), c.snapshotPosition(), c.index(), c.total());
+        state.receiveChunk(c.transferId(), c.snapshotPosition(), c.epoch(), c.index(), c.total());
     if (c.items() == null) {
       receipt = new ReplicaState.ChunkReceipt.Malformed("chunk " + c.index() + " has no items");
     }
@@ -514,22 +1021,32 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       ctx.getLog().error("follower {} drops a malformed snapshot chunk: {}", self, m.reason());
       return Effect().none();
     } else if (receipt instanceof ReplicaState.ChunkReceipt.AlreadyAhead) {
-      requestToFollow(state, clock.nanos());
+      requestToFollow(state, c.leader(), clock.nanos());
       return Effect().none();
     } else if (receipt instanceof ReplicaState.ChunkReceipt.Expect e) {
-      transport.send(self, group.leader(),
+      transport.send(self, c.leader(),
           new Protocol.SnapshotProgress(self, c.epoch(), c.transferId(), e.expectedIndex()));
       return Effect().none();
     }
+    received = new ArrayList<>();
+    int divergentBefore = state.divergentWrites().size();
     return Effect().persist((ReplicaEvent) new ReplicaEvents.SnapshotChunkStored(c.transferId(),
-        c.snapshotPosition(), c.snapshotEpoch(), c.index(), c.total(), c.items())).thenRun(s -> {
+        c.snapshotPosition(), c.snapshotEpoch(), c.index(), c.total(), c.items(),
+        c.epochs() == null ? List.of() : c.epochs(), c.matchPosition())).thenRun(s -> {
           if (s.staging() == null && s.lastPosition() == c.snapshotPosition()) {
             ctx.getLog().info("follower {} installed a snapshot at position {} ({} keys)", self, s.lastPosition(),
                 s.store().size());
+            List<LogEntry> aside = new ArrayList<>();
+            for (int i = divergentBefore; i < s.divergentWrites().size(); i++) {
+              aside.add(s.divergentWrites().get(i).entry());
+            }
+            if (!aside.isEmpty()) {
+              observer.onWritesSetAside(self, aside);
+            }
             observer.onSnapshotInstalled(self, s.lastPosition());
-            sendProgress(s.lastPosition(), s.lastPosition(), false);
+            sendProgress(s, s.lastPosition(), s.lastPosition(), false);
           } else {
-            transport.send(self, group.leader(),
+            transport.send(self, c.leader(),
                 new Protocol.SnapshotProgress(self, c.epoch(), c.transferId(), c.index() + 1));
           }
         });
@@ -537,16 +1054,12 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   // --- status ---
 
-  private long epoch(ReplicaState state) {
-    return Math.max(1, state.lastEpoch());
-  }
-
   private ReplicaStatus status(ReplicaState state) {
     long now = clock.nanos();
     long nowMillis = clock.millis();
     List<ReplicaStatus.FollowerStatus> followers = new ArrayList<>();
     List<String> changes = new ArrayList<>();
-    if (leader && tracker != null) {
+    if (role == Role.LEADER) {
       for (LeaderTracker.FollowerView v : tracker.view(now)) {
         long lagEntries = Math.max(0, state.lastPosition() - v.applied());
         long lagMillis = 0;
@@ -561,9 +1074,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         changes.add(java.time.Instant.ofEpochMilli(c.atMillis()) + " " + c.description());
       }
     }
-    return new ReplicaStatus(group.groupId(), self, leader ? "leader" : "follower", group.leader(), epoch(state),
-        state.lastPosition(), state.lastPosition(), leader ? state.lastPosition() : leaderLastKnown,
-        state.store().size(), state.logStart(), state.retainedEntries(), settings.ackPolicy().toString(),
-        settings.ackLevel().name().toLowerCase(), tracker == null ? 0 : tracker.pendingWrites(), followers, changes);
+    return new ReplicaStatus(group.groupId(), self, role.name().toLowerCase(), currentLeader,
+        state.currentEpoch(), state.lastPosition(), state.lastPosition(),
+        role == Role.LEADER ? state.lastPosition() : leaderLastKnown, state.store().size(), state.logStart(),
+        state.retainedEntries(), settings.ackPolicy().toString(), settings.ackLevel().name().toLowerCase(),
+        tracker == null ? 0 : tracker.pendingWrites(), state.divergentWrites().size(), followers, changes);
   }
 }

@@ -42,10 +42,10 @@ class LeaderTrackerTest {
     LeaderTracker<String> t = tracker(AckPolicy.sync(), F1, F2);
     connect(t, 0, F1, F2);
     assertTrue(t.onAppended(1, 1, List.of(write(1, AckPolicy.sync(), AckLevel.PERSISTED)), 0).isEmpty());
-    assertTrue(t.onProgress(F1, 1, 1, 1, false, 1, 1).completed().isEmpty(), "f2 has not got it");
-    assertTrue(t.onProgress(F2, 1, 0, 0, false, 1, 2).completed().isEmpty(), "received is not persisted");
+    assertTrue(t.onProgress(F1, 1, 1, 1, false, 0, 1, 1).completed().isEmpty(), "f2 has not got it");
+    assertTrue(t.onProgress(F2, 1, 0, 0, false, 0, 1, 2).completed().isEmpty(), "received is not persisted");
     assertEquals(List.of("w1"),
-        t.onProgress(F2, 1, 1, 1, false, 1, 3).completed().stream().map(LeaderTracker.Pending::reply).toList());
+        t.onProgress(F2, 1, 1, 1, false, 0, 1, 3).completed().stream().map(LeaderTracker.Pending::reply).toList());
   }
 
   @Test
@@ -53,17 +53,17 @@ class LeaderTrackerTest {
     AckPolicy first1 = AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1);
     LeaderTracker<String> t = tracker(first1, F1, F2);
     connect(t, 0, F1, F2);
-    t.onProgress(F1, 0, 0, 0, false, 0, 1);
-    t.onProgress(F2, 0, 0, 0, false, 0, 1);
+    t.onProgress(F1, 0, 0, 0, false, 0, 0, 1);
+    t.onProgress(F2, 0, 0, 0, false, 0, 0, 1);
     assertEquals(List.of(), t.onTick(2, 0).completed());
     assertEquals("sync", t.view(2).get(0).syncState());
     assertEquals("potential", t.view(2).get(1).syncState());
 
     assertTrue(t.onAppended(1, 1, List.of(write(1, first1, AckLevel.PERSISTED)), 3).isEmpty());
-    assertTrue(t.onProgress(F2, 1, 1, 1, false, 1, 4).completed().isEmpty(),
+    assertTrue(t.onProgress(F2, 1, 1, 1, false, 0, 1, 4).completed().isEmpty(),
         "the potential follower's ack does not count while f1 is synchronous");
     // f1 says nothing for longer than the timeout; f2 keeps answering
-    t.onProgress(F2, 1, 1, 1, false, 1, TIMEOUT);
+    t.onProgress(F2, 1, 1, 1, false, 0, 1, TIMEOUT);
     LeaderTracker.TickOutcome<String> tick = t.onTick(TIMEOUT + 10 * MS, 0);
     assertEquals(List.of("w1"), tick.completed().stream().map(LeaderTracker.Pending::reply).toList());
     assertTrue(tick.syncChanges().get(0).description().startsWith("f1 is no longer synchronous (silent for"),
@@ -78,8 +78,8 @@ class LeaderTrackerTest {
     LeaderTracker<String> t = tracker(any2, F1, F2, F3);
     connect(t, 0, F1, F2, F3);
     t.onAppended(1, 1, List.of(write(1, any2, AckLevel.RECEIVED)), 0);
-    assertTrue(t.onProgress(F3, 1, 0, 0, false, 1, 1).completed().isEmpty());
-    assertEquals(1, t.onProgress(F1, 1, 0, 0, false, 1, 2).completed().size());
+    assertTrue(t.onProgress(F3, 1, 0, 0, false, 0, 1, 1).completed().isEmpty());
+    assertEquals(1, t.onProgress(F1, 1, 0, 0, false, 0, 1, 2).completed().size());
   }
 
   @Test
@@ -89,7 +89,7 @@ class LeaderTrackerTest {
     List<LeaderTracker.Send> sends = t.sends(20, 1, 0, 50 * MS);
     assertEquals(List.of(new LeaderTracker.Send.Entries(F1, 1, 4), new LeaderTracker.Send.Entries(F1, 5, 8)), sends);
     assertTrue(t.sends(20, 1, 1, 50 * MS).isEmpty(), "the window is full");
-    t.onProgress(F1, 4, 0, 0, false, 20, 2);
+    t.onProgress(F1, 4, 0, 0, false, 0, 20, 2);
     assertEquals(List.of(new LeaderTracker.Send.Entries(F1, 9, 12)), t.sends(20, 1, 2, 50 * MS));
   }
 
@@ -98,17 +98,17 @@ class LeaderTrackerTest {
     LeaderTracker<String> t = tracker(AckPolicy.async(), F1);
     connect(t, 0, F1);
     t.sends(8, 1, 0, 50 * MS); // 1..8 sent, all lost
-    t.onProgress(F1, 0, 0, 0, false, 8, 10 * MS); // a heartbeat answer: still at 0
+    t.onProgress(F1, 0, 0, 0, false, 0, 8, 10 * MS); // a heartbeat answer: still at 0
     t.onTick(60 * MS, 0);
     assertEquals(new LeaderTracker.Send.Entries(F1, 1, 4), t.sends(8, 1, 60 * MS, 50 * MS).get(0),
         "go back to the first unacknowledged entry");
-    t.onProgress(F1, 4, 4, 4, false, 8, 61 * MS);
+    t.onProgress(F1, 4, 4, 4, false, 0, 8, 61 * MS);
     t.sends(8, 1, 61 * MS, 50 * MS); // 5..8 again
-    t.onProgress(F1, 2, 2, 2, true, 8, 62 * MS); // a stale gap report, overtaken by the one above
+    t.onProgress(F1, 2, 2, 2, true, 0, 8, 62 * MS); // a stale gap report, overtaken by the one above
     assertTrue(t.sends(8, 1, 62 * MS, 50 * MS).isEmpty(), "a stale report does not cause resends");
-    t.onProgress(F1, 4, 4, 4, true, 8, 63 * MS); // 5..8 arrived out of order after a loss
+    t.onProgress(F1, 4, 4, 4, true, 0, 8, 63 * MS); // 5..8 arrived out of order after a loss
     assertEquals(new LeaderTracker.Send.Entries(F1, 5, 8), t.sends(8, 1, 63 * MS, 50 * MS).get(0));
-    t.onProgress(F1, 4, 4, 4, true, 8, 64 * MS); // the same report, duplicated
+    t.onProgress(F1, 4, 4, 4, true, 0, 8, 64 * MS); // the same report, duplicated
     assertTrue(t.sends(8, 1, 64 * MS, 50 * MS).isEmpty(), "a duplicated report does not resend twice");
   }
 
@@ -130,7 +130,7 @@ class LeaderTrackerTest {
     assertEquals(9, t.trimPoint(20, 0, 100, 0) > 9 ? -1 : 9, "the transfer pins the log after its position");
     t.onSnapshotProgress(F1, 77, 2, 1);
     assertEquals(1, t.sends(9, 1, 1, 50 * MS).stream().filter(s -> s instanceof LeaderTracker.Send.Chunk).count());
-    t.onProgress(F1, 9, 9, 9, false, 9, 2);
+    t.onProgress(F1, 9, 9, 9, false, 0, 9, 2);
     assertEquals(new LeaderTracker.Send.Entries(F1, 10, 9), t.sends(9, 1, 60 * MS, 50 * MS).get(0),
         "after the install it streams from the snapshot's position (here: a heartbeat)");
   }
@@ -139,10 +139,24 @@ class LeaderTrackerTest {
   void theKeptLogCoversHealthyFollowersButNeverGrowsPastTheCap() {
     LeaderTracker<String> t = tracker(AckPolicy.async(), F1);
     connect(t, 0, F1);
-    t.onProgress(F1, 30, 30, 30, false, 100, 0);
+    t.onProgress(F1, 30, 30, 30, false, 0, 100, 0);
     assertEquals(30, t.trimPoint(100, 10, 1000, 0), "a healthy follower at 30 keeps 31.. in memory");
     assertEquals(50, t.trimPoint(100, 10, 50, 0), "but no more than max-retained");
     assertEquals(90, t.trimPoint(100, 10, 1000, TIMEOUT + 1), "a silent follower pins nothing");
+  }
+
+  @Test
+  void followersThatHaveNotAskedYetAreToldWhoLeadsAndTheLeaseNeedsAMajorityThatAnsweredRecently() {
+    LeaderTracker<String> t = tracker(AckPolicy.async(), F1, F2);
+    assertEquals(List.of(new LeaderTracker.Send.Announce(F1), new LeaderTracker.Send.Announce(F2)),
+        t.sends(0, 1, 0, 50 * MS));
+    List<ReplicaId> voters = List.of(ReplicaId.of("L"), F1, F2);
+    assertTrue(!t.leaseHolds(0, 90 * MS, voters, ReplicaId.of("L")), "nobody answered yet");
+    connect(t, 0, F1);
+    t.onProgress(F1, 0, 0, 0, false, 10 * MS, 0, 20 * MS);
+    assertTrue(t.leaseHolds(50 * MS, 90 * MS, voters, ReplicaId.of("L")), "itself and f1 make a majority of 3");
+    assertTrue(!t.leaseHolds(101 * MS, 90 * MS, voters, ReplicaId.of("L")),
+        "f1 answered a message sent at 10 ms: the lease ends at 100 ms, however late the answer arrived");
   }
 
   @Test
@@ -150,7 +164,7 @@ class LeaderTrackerTest {
     LeaderTracker<String> t = tracker(AckPolicy.sync(), F1, F2);
     connect(t, 0, F1, F2);
     t.onAppended(1, 1, List.of(write(1, AckPolicy.sync(), AckLevel.PERSISTED)), 0);
-    t.onProgress(F1, 1, 1, 1, false, 1, 1);
+    t.onProgress(F1, 1, 1, 1, false, 0, 1, 1);
     LeaderTracker.TickOutcome<String> tick = t.onTick(1000 * MS, 0);
     assertEquals(1, tick.expired().size());
     assertEquals("sync at level persisted not met for position 1: 1 of 2 followers reached it [f1]",

@@ -46,7 +46,7 @@ class ReplicationRulesPropertyTest {
     long now = 0;
     long[] followerHeard = {0};
     long[] transfers = {0};
-    network.add(new Msg(true, new Protocol.FollowRequest(F, 0, 0, 0)));
+    network.add(new Msg(true, new Protocol.FollowRequest(F, 0, 0, 0, List.of())));
     int written = 0;
 
     for (int step = 0; step < 50_000; step++) {
@@ -69,7 +69,7 @@ class ReplicationRulesPropertyTest {
         tracker.onTick(now, 0);
         if (now - followerHeard[0] > 50 * MS) { // the follower's timeout: ask again from where it is
           followerHeard[0] = now;
-          network.add(new Msg(true, new Protocol.FollowRequest(F, 1, follower.lastPosition(), 1)));
+          network.add(new Msg(true, followRequest(follower)));
         }
         long trimTo = tracker.trimPoint(leader.lastPosition(), retention, retention * 3, now);
         if (trimTo >= leader.logStart()) {
@@ -95,11 +95,15 @@ class ReplicationRulesPropertyTest {
       }
       for (LeaderTracker.Send s : tracker.sends(leader.lastPosition(), leader.logStart(), now, 10 * MS)) {
         if (s instanceof LeaderTracker.Send.Entries e) {
-          network.add(new Msg(false, new Protocol.AppendEntries(L, 1, e.from() - 1,
-              leader.entries(e.from(), e.toPosition()), leader.lastPosition())));
+          network.add(new Msg(false, new Protocol.AppendEntries(L, 1, e.from() - 1, leader.epochAt(e.from() - 1),
+              leader.entries(e.from(), e.toPosition()), leader.lastPosition(), now, false)));
+        } else if (s instanceof LeaderTracker.Send.Announce) {
+          network.add(new Msg(false, new Protocol.AppendEntries(L, 1, -1, 0, List.of(), leader.lastPosition(), now,
+              false)));
         } else if (s instanceof LeaderTracker.Send.Chunk c) {
           network.add(new Msg(false, new Protocol.SnapshotChunk(L, 1, c.transferId(), c.snapshotPosition(),
-              c.snapshotEpoch(), c.index(), c.total(), c.items())));
+              c.snapshotEpoch(), c.index(), c.total(), c.items(), leader.epochHistoryUpTo(c.snapshotPosition()),
+              c.matchPosition())));
         }
       }
       if (written == writes && !faulty && follower.lastPosition() == leader.lastPosition() && network.isEmpty()) {
@@ -124,23 +128,38 @@ class ReplicationRulesPropertyTest {
   private static ReplicaState leaderReceives(ReplicaState leader, LeaderTracker<String> tracker, Object body,
       long now, long[] transfers) {
     if (body instanceof Protocol.FollowRequest r) {
-      if (tracker.onFollowRequest(F, r.lastPosition(), leader.lastPosition(), leader.logStart(), now)
+      long match = r.lastPosition() == 0 ? 0 : Math.min(r.lastPosition(), leader.matchPoint(r.epochs(),
+          r.lastPosition()));
+      if (tracker.onFollowRequest(F, match, leader.lastPosition(), leader.logStart(), now)
           == LeaderTracker.FollowAction.NEEDS_SNAPSHOT) {
         tracker.startSnapshot(F, ++transfers[0], leader.lastPosition(), 1, leader.store().items(), now);
       }
     } else if (body instanceof Protocol.Progress p) {
-      tracker.onProgress(F, p.received(), p.persisted(), p.applied(), p.gap(), leader.lastPosition(), now);
+      tracker.onProgress(F, p.received(), p.persisted(), p.applied(), p.gap(), p.echoNanos(), leader.lastPosition(),
+          now);
     } else if (body instanceof Protocol.SnapshotProgress sp) {
       tracker.onSnapshotProgress(F, sp.transferId(), sp.nextIndex(), now);
     }
     return leader;
   }
 
+  private static Protocol.FollowRequest followRequest(ReplicaState follower) {
+    return new Protocol.FollowRequest(F, 1, follower.lastPosition(), follower.lastEpoch(), follower.epochHistory());
+  }
+
   /** What the replica shell does on a follower, with a journal that persists instantly. */
   private static ReplicaState followerReceives(ReplicaState follower, Object body, List<Msg> network,
       List<Long> applied) {
     if (body instanceof Protocol.AppendEntries a) {
-      ReplicaState.Receipt r = follower.receive(a.prevPosition(), a.entries());
+      if (a.prevPosition() < 0) {
+        network.add(new Msg(true, followRequest(follower)));
+        return follower;
+      }
+      ReplicaState.Receipt r = follower.receive(a.prevPosition(), a.prevEpoch(), a.entries());
+      if (r instanceof ReplicaState.Receipt.Mismatch) {
+        network.add(new Msg(true, followRequest(follower)));
+        return follower;
+      }
       long last = follower.lastPosition();
       if (r instanceof ReplicaState.Receipt.Accept accept) {
         for (LogEntry e : accept.fresh()) {
@@ -150,23 +169,23 @@ class ReplicationRulesPropertyTest {
         last = follower.lastPosition();
       }
       network.add(new Msg(true, new Protocol.Progress(F, 1, last, last, last,
-          r instanceof ReplicaState.Receipt.Gap)));
+          r instanceof ReplicaState.Receipt.Gap, a.sentNanos())));
     } else if (body instanceof Protocol.SnapshotChunk c) {
       ReplicaState.ChunkReceipt receipt =
-          follower.receiveChunk(c.transferId(), c.snapshotPosition(), c.index(), c.total());
+          follower.receiveChunk(c.transferId(), c.snapshotPosition(), c.epoch(), c.index(), c.total());
       if (receipt instanceof ReplicaState.ChunkReceipt.AlreadyAhead) {
-        network.add(new Msg(true, new Protocol.FollowRequest(F, 1, follower.lastPosition(), 1)));
+        network.add(new Msg(true, followRequest(follower)));
         return follower;
       } else if (receipt instanceof ReplicaState.ChunkReceipt.Expect e) {
         network.add(new Msg(true, new Protocol.SnapshotProgress(F, 1, c.transferId(), e.expectedIndex())));
         return follower;
       }
       follower = follower.apply(new ReplicaEvents.SnapshotChunkStored(c.transferId(), c.snapshotPosition(),
-          c.snapshotEpoch(), c.index(), c.total(), c.items()));
+          c.snapshotEpoch(), c.index(), c.total(), c.items(), c.epochs(), c.matchPosition()));
       if (follower.staging() == null) {
         applied.add(-follower.lastPosition());
         long last = follower.lastPosition();
-        network.add(new Msg(true, new Protocol.Progress(F, 1, last, last, last, false)));
+        network.add(new Msg(true, new Protocol.Progress(F, 1, last, last, last, false, 0)));
       } else {
         network.add(new Msg(true, new Protocol.SnapshotProgress(F, 1, c.transferId(), c.index() + 1)));
       }

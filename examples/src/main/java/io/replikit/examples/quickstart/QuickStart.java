@@ -49,7 +49,7 @@ public final class QuickStart {
     }
     Replica.WriteReply written = AskPattern.<Replica.Command, Replica.WriteReply>ask(replicas.get("leader"),
         r -> Replica.put("order-1", JsonNodeFactory.instance.textNode("2 books"), r), timeout, system.scheduler())
-        .toCompletableFuture().join();  // Written[key=order-1, version=1, epoch=1]
+        .toCompletableFuture().join();  // Written[key=order-1, version=2, epoch=1]
     Replica.ReadReply read = AskPattern.<Replica.Command, Replica.ReadReply>ask(replicas.get("f1"),
         r -> new Replica.Get("order-1", r), timeout, system.scheduler()).toCompletableFuture().join();  // Found[...]
     // --- README example ends here ---
