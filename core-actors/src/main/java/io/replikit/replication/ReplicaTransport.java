@@ -19,4 +19,14 @@ public interface ReplicaTransport {
 
   /** Sends {@code message} from {@code from} to {@code to}; a replica not (yet) registered loses the message. */
   void send(ReplicaId from, ReplicaId to, ReplicationMessage message);
+
+  /**
+   * Whether the failure detector under this transport still considers {@code id}'s node reachable. A follower whose
+   * leader is unreachable starts an election without waiting out its whole failover timeout, and refuses to vote
+   * that the leader is alive. Transports without a failure detector of their own answer true: replicas then rely
+   * on heartbeats alone.
+   */
+  default boolean reachable(ReplicaId id) {
+    return true;
+  }
 }

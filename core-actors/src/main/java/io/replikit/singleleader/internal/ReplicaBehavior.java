@@ -472,6 +472,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       requestToFollow(state, attachedLeader, now);
     }
     expireBuffered(now);
+    if (role == Role.FOLLOWER && currentLeader != null && !transport.reachable(currentLeader)) {
+      // the cluster's failure detector gave up on the leader's node: no need to wait out the whole timeout
+      electionDeadline = Math.min(electionDeadline, now + (long) (random.nextDouble() * failoverNanos / 4));
+    }
     if (now >= electionDeadline) {
       return startElection(state, now, bootstrapping(state) && state.currentEpoch() == 0);
     }
@@ -547,7 +551,8 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     boolean candidateVotes = voters.contains(v.candidate());
     if (v.preVote()) {
       boolean leaderAlive = role == Role.LEADER
-          || (lastHeardFromLeader != Long.MIN_VALUE && now - lastHeardFromLeader < failoverNanos);
+          || (lastHeardFromLeader != Long.MIN_VALUE && now - lastHeardFromLeader < failoverNanos
+              && (currentLeader == null || transport.reachable(currentLeader)));
       boolean grant = candidateVotes && voter && v.epoch() > state.currentEpoch() && !leaderAlive
           && upToDate(state, v.lastEpoch(), v.lastPosition());
       transport.send(self, v.candidate(), new Protocol.Vote(self, state.currentEpoch(), grant, true));

@@ -1,0 +1,156 @@
+package io.replikit.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.replikit.replication.ReplicaId;
+import io.replikit.singleleader.AckPolicy;
+import io.replikit.singleleader.Replica;
+import io.replikit.singleleader.ReplicaGroupSpec;
+import io.replikit.singleleader.ReplicaStatus;
+import io.replikit.singleleader.SingleLeaderSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three cluster nodes in one JVM (Artery TCP on loopback), one replica of a group on each, finding each other
+ * through the Receptionist: the leader's node goes away, the others elect a new leader and keep every
+ * acknowledged write.
+ */
+class ClusterFailoverTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private final Map<String, ActorTestKit> nodes = new LinkedHashMap<>();
+  private final Map<String, ActorRef<Replica.Command>> replicas = new LinkedHashMap<>();
+
+  @AfterEach
+  void stopNodes() {
+    for (ActorTestKit kit : nodes.values()) {
+      kit.shutdownTestKit();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Config nodeConfig(int port) {
+    return ConfigFactory.parseString("""
+        akka.actor.provider = cluster
+        akka.remote.artery.canonical.hostname = "127.0.0.1"
+        akka.remote.artery.canonical.port = %d
+        akka.cluster.jmx.multi-mbeans-in-same-jvm = on
+        akka.coordinated-shutdown.terminate-actor-system = on
+        akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+        akka.cluster.run-coordinated-shutdown-when-down = off
+        akka.loglevel = WARNING
+        replikit.single-leader {
+          heartbeat-interval = 100ms
+          follower-timeout = 500ms
+          failover-timeout = 1s
+          sync-standby-timeout = 1s
+          write-timeout = 5s
+        }
+        """.formatted(port))
+        .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
+        .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  @Test
+  void whenTheLeadersNodeGoesAwayTheOtherNodesElectANewLeaderAndKeepEveryAcknowledgedWrite() throws Exception {
+    ReplicaGroupSpec spec = ReplicaGroupSpec.of("orders", "n1", "n2", "n3");
+    for (String name : List.of("n1", "n2", "n3")) {
+      nodes.put(name, ActorTestKit.create("replikit", nodeConfig(freePort())));
+    }
+    akka.actor.Address seed = Cluster.get(nodes.get("n1").system()).selfMember().address();
+    for (ActorTestKit kit : nodes.values()) {
+      Cluster.get(kit.system()).manager().tell(new Join(seed));
+    }
+    TestProbe<Object> probe = nodes.get("n1").createTestProbe();
+    probe.awaitAssert(WAIT, () -> {
+      for (ActorTestKit kit : nodes.values()) {
+        long up = java.util.stream.StreamSupport.stream(Cluster.get(kit.system()).state().getMembers().spliterator(),
+            false).filter(m -> m.status() == MemberStatus.up()).count();
+        assertEquals(3, up);
+      }
+      return null;
+    });
+
+    for (Map.Entry<String, ActorTestKit> n : nodes.entrySet()) {
+      SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(n.getValue().system().settings().config())
+          .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1));
+      replicas.put(n.getKey(), n.getValue().spawn(Replica.create(spec, ReplicaId.of(n.getKey()), settings,
+          ReceptionistTransport.create(n.getValue().system(), spec.groupId())), "orders-" + n.getKey()));
+    }
+    assertEquals("n1", awaitLeader(List.of("n1", "n2", "n3")));
+
+    Map<String, Long> acknowledged = new LinkedHashMap<>();
+    for (int i = 0; i < 20; i++) {
+      TestProbe<Replica.WriteReply> reply = nodes.get("n1").createTestProbe();
+      replicas.get("n1").tell(Replica.put("k" + i, JsonNodeFactory.instance.numberNode(i), reply.getRef()));
+      acknowledged.put("k" + i, assertInstanceOf(Replica.Written.class, reply.receiveMessage(WAIT)).version());
+    }
+
+    // the leader's node leaves for good (its actor system stops, as on a crash of that node)
+    nodes.remove("n1").shutdownTestKit();
+    replicas.remove("n1");
+    String leader = awaitLeader(List.of("n2", "n3"));
+    assertNotEquals("n1", leader);
+    ReplicaStatus status = status(leader);
+    assertEquals(2, status.epoch());
+    for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+      TestProbe<Replica.ReadReply> read = nodes.get(leader).createTestProbe();
+      replicas.get(leader).tell(new Replica.Get(e.getKey(), read.getRef()));
+      assertEquals(e.getValue(), assertInstanceOf(Replica.Found.class, read.receiveMessage(WAIT)).version(),
+          e.getKey() + " survived the loss of the leader's node");
+    }
+    TestProbe<Replica.WriteReply> after = nodes.get(leader).createTestProbe();
+    replicas.get(leader).tell(Replica.put("after", JsonNodeFactory.instance.textNode("x"), after.getRef()));
+    assertEquals(2, assertInstanceOf(Replica.Written.class, after.receiveMessage(WAIT)).epoch(),
+        "the two remaining nodes are a majority of three: writes resume");
+  }
+
+  private ReplicaStatus status(String node) {
+    TestProbe<ReplicaStatus> probe = nodes.get(node).createTestProbe();
+    replicas.get(node).tell(new Replica.GetStatus(probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  private String awaitLeader(List<String> among) {
+    String[] found = new String[1];
+    nodes.get(among.get(0)).createTestProbe().awaitAssert(WAIT, () -> {
+      List<String> leaders = new ArrayList<>();
+      for (String n : among) {
+        if ("leader".equals(status(n).role())) {
+          leaders.add(n);
+        }
+      }
+      assertEquals(1, leaders.size(), "leaders among " + among + ": " + leaders);
+      for (String n : among) {
+        assertEquals(ReplicaId.of(leaders.get(0)), status(n).leader(), n + " follows the leader");
+      }
+      found[0] = leaders.get(0);
+      return null;
+    });
+    return found[0];
+  }
+}
