@@ -230,7 +230,9 @@ public final class LeaderTracker<R> {
       long echoNanos, long leaderLast, long now) {
     Follower f = followers.get(id);
     f.lastHeard = now;
-    f.lastEcho = Math.max(f.lastEcho, echoNanos);
+    if (echoNanos <= now) { // a value from another clock (an earlier leader's) cannot renew this lease
+      f.lastEcho = Math.max(f.lastEcho, echoNanos);
+    }
     f.contacted = true;
     List<LagSample> lag = new ArrayList<>();
     if (gap && received >= f.received && (received != f.lastGapAt || now - f.lastGapNanos >= resendAfterNanos)) {

@@ -838,6 +838,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     if (!leader.equals(attachedLeader)) {
       attachedLeader = leader;
       attachedEpoch = -1; // learnt from its first message
+      echo = 0; // no echo of another leader's clock
     }
     lastFollowRequest = now;
     if (lastHeardFromLeader == Long.MIN_VALUE) {
@@ -886,9 +887,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     lastHeardFromLeader = now;
     electionDeadline = now + randomTimeout();
     synchronousHint = a.synchronous();
-    echo = Math.max(echo, a.sentNanos());
     leaderLastKnown = Math.max(leaderLastKnown, a.leaderLastPosition());
     boolean newLeader = !a.leader().equals(attachedLeader) || (attachedEpoch != -1 && attachedEpoch != a.epoch());
+    // sentNanos is the leader's own clock: never mix values from two leaders (another JVM's clock)
+    echo = newLeader ? a.sentNanos() : Math.max(echo, a.sentNanos());
     if (newLeader || a.prevPosition() < 0) {
       // a leader new to this follower (or announcing itself because it has not heard from it): it is told where
       // this log stands, and streams from where the two agree
@@ -1012,6 +1014,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       // a transfer started before this replica (re)attached: say where it stands, the leader starts over
       attachedLeader = c.leader();
       attachedEpoch = c.epoch();
+      echo = 0;
       received = new ArrayList<>();
       requestToFollow(state, c.leader(), now);
       return Effect().none();
