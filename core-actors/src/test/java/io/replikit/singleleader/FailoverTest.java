@@ -114,17 +114,7 @@ class FailoverTest {
       Replica.Written lost = (Replica.Written) g.put("L", "doomed", "x", WriteOptions.defaults())
           .receiveMessage(TestGroup.WAIT);
       // the others elect a new leader, which takes writes
-      TestProbe<Object> probe = kit.createTestProbe();
-      String[] newLeader = new String[1];
-      probe.awaitAssert(TestGroup.WAIT, () -> {
-        for (String f : List.of("f1", "f2")) {
-          if ("leader".equals(g.status(f).role())) {
-            newLeader[0] = f;
-            return null;
-          }
-        }
-        throw new AssertionError("no new leader yet");
-      });
+      String[] newLeader = {awaitLeaderAmong(g, "f1", "f2")};
       Replica.Written fresh = (Replica.Written) g.put(newLeader[0], "k0", "new", WriteOptions.defaults())
           .receiveMessage(TestGroup.WAIT);
       assertTrue(fresh.epoch() >= 2, "a new epoch: " + fresh.epoch());
@@ -167,17 +157,7 @@ class FailoverTest {
       for (int i = 5; i < 8; i++) {
         insertAndMirror(g, "L", "user-" + i, mirror);
       }
-      TestProbe<Object> probe = kit.createTestProbe();
-      String[] newLeader = new String[1];
-      probe.awaitAssert(TestGroup.WAIT, () -> {
-        for (String f : List.of("f1", "f2")) {
-          if ("leader".equals(g.status(f).role())) {
-            newLeader[0] = f;
-            return null;
-          }
-        }
-        throw new AssertionError("no new leader yet");
-      });
+      String[] newLeader = {awaitLeaderAmong(g, "f1", "f2")};
       for (int i = 8; i < 15; i++) {
         insertAndMirror(g, newLeader[0], "user-" + i, mirror);
       }
@@ -186,6 +166,21 @@ class FailoverTest {
       g.awaitLeader();
       g.awaitEqualToLeader("L");
     }
+  }
+
+  /** Waits (bounded) until one of {@code candidates} leads (others may still believe they do). */
+  private static String awaitLeaderAmong(TestGroup g, String... candidates) {
+    String[] found = new String[1];
+    kit.createTestProbe().awaitAssert(TestGroup.WAIT, () -> {
+      for (String f : candidates) {
+        if ("leader".equals(g.status(f).role())) {
+          found[0] = f;
+          return null;
+        }
+      }
+      throw new AssertionError("no leader among " + List.of(candidates) + " yet");
+    });
+    return found[0];
   }
 
   private static void insertAndMirror(TestGroup g, String replica, String owner, Map<Long, String> mirror) {
