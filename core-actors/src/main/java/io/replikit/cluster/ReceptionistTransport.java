@@ -88,6 +88,13 @@ public final class ReceptionistTransport implements ReplicaTransport {
     return system.classicSystem().provider() instanceof akka.cluster.ClusterActorRefProvider;
   }
 
+  @Override
+  public void expect(java.util.Collection<ReplicaId> ids) {
+    for (ReplicaId id : ids) {
+      watch(id);
+    }
+  }
+
   /** The replicas of this group the Receptionist lists now (for status pages and tests). */
   public Set<ReplicaId> known() {
     return Set.copyOf(directory.keySet());

@@ -29,4 +29,10 @@ public interface ReplicaTransport {
   default boolean reachable(ReplicaId id) {
     return true;
   }
+
+  /**
+   * Tells the transport that {@code ids} will be sent to, so it can look them up ahead of the first message (a
+   * directory that resolves lazily would otherwise lose that message: the first pre-vote of a failover, say).
+   */
+  default void expect(java.util.Collection<ReplicaId> ids) {}
 }

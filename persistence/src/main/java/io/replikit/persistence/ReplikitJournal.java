@@ -89,7 +89,9 @@ public final class ReplikitJournal {
         String file = dir.resolve(name).toString().replace('\\', '/');
         profile = "slick.jdbc.H2Profile$";
         driver = "org.h2.Driver";
-        url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE";
+        // DB_CLOSE_ON_EXIT=FALSE: H2's own JVM shutdown hook must not close the journal while the actor system
+        // is still stopping (a leader handing over on SIGTERM still writes); the pool closes it at the end
+        url = "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE;DB_CLOSE_ON_EXIT=FALSE";
         user = "sa";
         password = "";
         break;

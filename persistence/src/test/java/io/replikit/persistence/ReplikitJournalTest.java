@@ -37,7 +37,7 @@ class ReplikitJournalTest {
   void defaultsSelectAnH2FileUnderData() {
     Config c = ReplikitJournal.configure(ConfigFactory.load());
     String dir = Paths.get("./data").toAbsolutePath().normalize().toString().replace('\\', '/');
-    assertEquals("jdbc:h2:file:" + dir + "/replikit;DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE",
+    assertEquals("jdbc:h2:file:" + dir + "/replikit;DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE;DB_CLOSE_ON_EXIT=FALSE",
         c.getString(DB + ".db.url"));
     assertEquals("slick.jdbc.H2Profile$", c.getString(DB + ".profile"));
     assertEquals("org.h2.Driver", c.getString(DB + ".db.driver"));
@@ -54,10 +54,10 @@ class ReplikitJournalTest {
         "replikit.journal { kind = h2-file, h2-file.directory = \"" + tmp.toString().replace('\\', '/')
             + "\", h2-file.name = orders }"));
     String dir = tmp.toAbsolutePath().normalize().toString().replace('\\', '/');
-    assertEquals("jdbc:h2:file:" + dir + "/orders;DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE",
+    assertEquals("jdbc:h2:file:" + dir + "/orders;DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE;DB_CLOSE_ON_EXIT=FALSE",
         c.getString(DB + ".db.url"));
     Config viaHelper = ReplikitJournal.h2File(tmp, ConfigFactory.load());
-    assertEquals("jdbc:h2:file:" + dir + "/replikit;DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE",
+    assertEquals("jdbc:h2:file:" + dir + "/replikit;DATABASE_TO_UPPER=false;AUTO_SERVER=FALSE;DB_CLOSE_ON_EXIT=FALSE",
         viaHelper.getString(DB + ".db.url"));
   }
 

@@ -145,6 +145,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     this.leaseNanos = failoverNanos * 9 / 10;
     this.random = new Random(group.groupId().hashCode() * 31L + self.value().hashCode());
     transport.register(self, ctx.getSelf().<Protocol.Message>narrow());
+    transport.expect(voters);
     timers.startTimerWithFixedDelay(Protocol.Tick.INSTANCE, settings.heartbeatInterval());
   }
 

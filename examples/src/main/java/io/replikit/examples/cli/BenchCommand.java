@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 
 /** {@code replikit bench}: one subcommand per replication family; without one it is a usage error. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks: throughput, acknowledgement latency and follower lag. They print figures and never "
+    description = "Benchmarks: throughput, acknowledgement latency and follower lag (single-leader), failover "
+        + "time and losses on a cluster of serve JVMs (failover). They print figures and never "
         + "fail on time.",
-    subcommands = {SingleLeaderBenchCommand.class})
+    subcommands = {SingleLeaderBenchCommand.class, FailoverBenchCommand.class})
 final class BenchCommand {}

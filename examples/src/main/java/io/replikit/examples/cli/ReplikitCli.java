@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
  * run with 1.
  */
 @Command(name = "replikit", mixinStandardHelpOptions = true, version = "replikit 0.1.0-SNAPSHOT",
-    description = "Replica actors that replicate a key/value store (Akka Typed, single-leader so far).",
-    subcommands = {DemoCommand.class, BenchCommand.class})
+    description = "Replica actors that replicate a key/value store (Akka Typed, single-leader so far): demo, serve "
+        + "(a cluster node with an HTTP API) and bench.",
+    subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class})
 public final class ReplikitCli {
 
   /** The command line, ready to execute; {@link #main} exits with what it returns. */

@@ -11,6 +11,14 @@ public final class Poll {
 
   /** Waits until {@code condition} holds; {@code false} if {@code timeout} passed first. */
   public static boolean within(Duration timeout, BooleanSupplier condition) {
+    return within(timeout, Duration.ofMillis(INTERVAL_MILLIS), condition);
+  }
+
+  /**
+   * Waits until {@code condition} holds, asking every {@code interval} (longer for conditions that cost a round of
+   * HTTP requests); {@code false} if {@code timeout} passed first.
+   */
+  public static boolean within(Duration timeout, Duration interval, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       if (condition.getAsBoolean()) {
@@ -20,7 +28,7 @@ public final class Poll {
         return false;
       }
       try {
-        Thread.sleep(INTERVAL_MILLIS);
+        Thread.sleep(interval.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;

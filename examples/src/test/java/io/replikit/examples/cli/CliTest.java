@@ -43,6 +43,24 @@ class CliTest {
       "demo --bogus                               | --bogus",
       "frobnicate                                 | frobnicate",
       "bench leaderless                           | leaderless",
+      "serve                                      | no node name",
+      "serve --node n1 --group orders             | --group",
+      "serve --node n1 --group orders=n1,n1       | twice",
+      "serve --node n1 --ack fast                 | --ack",
+      "serve --node n1 --ack-level eventually     | --ack-level",
+      "serve --node n1 --failover-timeout soon    | --failover-timeout",
+      "serve --node n1 --failover-timeout 100ms   | failover-timeout",
+      "serve --node n1 --port many                | --port",
+      "serve --node n1 --seed nowhere             | seed node 'nowhere'",
+      "serve --node n1 --peer n2=8082             | replikit.serve.peers.n2",
+      "serve --node n1 --config /no/such/file.conf | --config",
+      "bench failover                             | exactly one of --kills",
+      "bench failover --kills 1 --idle-seconds 5  | exactly one of --kills",
+      "bench failover --kills 1 --nodes 2         | --nodes",
+      "bench failover --kills -1                  | --kills",
+      "bench failover --kills 1 --rate 0          | --rate",
+      "bench failover --kills 1 --mode fast       | --mode",
+      "bench failover --kills 1 --clients 0       | --clients",
   })
   void badArgumentsExitWithTwoAndNameTheOption(String args, String named) {
     Run r = run(args.trim().split("\\s+"));
@@ -66,6 +84,19 @@ class CliTest {
     Run help = run("--help");
     assertEquals(0, help.exitCode());
     assertTrue(help.out().contains("demo") && help.out().contains("bench"), help.out());
+    assertTrue(help.out().contains("serve"), help.out());
+    Run serveHelp = run("serve", "--help");
+    assertEquals(0, serveHelp.exitCode());
+    for (String option : new String[] {"--config", "--node", "--port", "--http-port", "--seed", "--data-dir",
+        "--group", "--peer", "--ack", "--failover-timeout", "--host", "--http-host"}) {
+      assertTrue(serveHelp.out().contains(option), "serve help documents " + option + ": " + serveHelp.out());
+    }
+    Run failoverHelp = run("bench", "failover", "--help");
+    assertEquals(0, failoverHelp.exitCode());
+    for (String option : new String[] {"--kills", "--idle-seconds", "--mode", "--nodes", "--json"}) {
+      assertTrue(failoverHelp.out().contains(option), "failover help documents " + option + ": "
+          + failoverHelp.out());
+    }
     Run benchHelp = run("bench", "single-leader", "--help");
     assertEquals(0, benchHelp.exitCode());
     for (String option : new String[] {"--mode", "--followers", "--writes", "--json", "--level", "--concurrency",

@@ -1,0 +1,256 @@
+package io.replikit.examples.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.replikit.examples.support.KvClient;
+import io.replikit.examples.support.Poll;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One real {@code serve} node in this JVM (a one-node cluster, in-memory journal) answering every status code of
+ * the HTTP API from its own replicas: group {@code solo} (this node alone: it leads) and group {@code orphan}
+ * (whose other member never appears: this node follows and knows no leader). Every bad request is followed by a
+ * good one, to show the node is unaffected.
+ */
+class ServeNodeTest {
+  private static ReplikitNode node;
+  private static String base;
+  private static final KvClient client = new KvClient(Duration.ofSeconds(20));
+
+  @BeforeAll
+  static void startNode() {
+    Config config = ConfigFactory.parseString(String.join("\n",
+        "replikit.serve {",
+        "  node = n1, port = 0, http-port = 0, max-body-bytes = 1 KiB",
+        "  groups = [{ id = solo, members = [n1] }, { id = orphan, members = [ghost, n1] }]",
+        "  peers { ghost = \"127.0.0.1:9\" }",
+        "}",
+        "replikit.journal { kind = h2-memory, h2-memory.name = serve-node-test }",
+        "replikit.store.max-key-length = 16"))
+        .withFallback(ConfigFactory.load()).resolve();
+    node = ReplikitNode.start(ServeSettings.fromConfig(config), config);
+    base = "http://127.0.0.1:" + node.httpPort();
+    Poll.until(Duration.ofSeconds(30), "n1 leads group solo",
+        () -> "leader".equals(call("GET", "/status/solo", null).body().path("role").asText()));
+  }
+
+  @AfterAll
+  static void stopNode() throws Exception {
+    if (node != null) {
+      node.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static KvClient.Response call(String method, String path, String body) {
+    try {
+      return client.send(method, URI.create(base + path), body);
+    } catch (IOException e) {
+      throw new AssertionError(method + " " + path + " failed: " + e, e);
+    }
+  }
+
+  /** The node still takes and serves writes. */
+  private static void stillServing() {
+    KvClient.Response put = call("PUT", "/kv/solo/alive", "{\"ok\":true}");
+    assertEquals(200, put.status(), "the node still takes writes: " + put);
+    assertEquals(200, call("GET", "/kv/solo/alive", null).status());
+  }
+
+  @Test
+  void aPutIsReadBackWithItsVersionAndTheAppliedPosition() {
+    KvClient.Response put = call("PUT", "/kv/solo/cart-1", "{\"books\":2,\"tags\":[\"a\",\"b\"]}");
+    assertEquals(200, put.status(), put.toString());
+    long version = put.body().path("version").asLong();
+    assertTrue(version > 0, put.toString());
+    assertTrue(put.body().path("epoch").asLong() >= 1, put.toString());
+    assertEquals("cart-1", put.body().path("key").asText());
+
+    KvClient.Response get = call("GET", "/kv/solo/cart-1", null);
+    assertEquals(200, get.status(), get.toString());
+    assertEquals(2, get.body().path("value").path("books").asInt());
+    assertEquals("b", get.body().path("value").path("tags").path(1).asText());
+    assertEquals(version, get.body().path("version").asLong());
+    assertEquals("n1", get.body().path("servedBy").asText());
+    long applied = get.body().path("appliedPosition").asLong();
+    assertTrue(applied >= version, get.toString());
+    assertEquals(Long.toString(applied), get.header(HttpApi.APPLIED_POSITION_HEADER).orElseThrow());
+
+    KvClient.Response scalar = call("PUT", "/kv/solo/note", "\"any JSON value\"");
+    assertEquals(200, scalar.status(), scalar.toString());
+    assertEquals("any JSON value", call("GET", "/kv/solo/note", null).body().path("value").asText());
+  }
+
+  @Test
+  void anAbsentKeyIs404WithWhereItWasLookedFor() {
+    KvClient.Response get = call("GET", "/kv/solo/never-written", null);
+    assertEquals(404, get.status(), get.toString());
+    assertTrue(get.body().path("error").asText().contains("never-written"), get.toString());
+    assertEquals("n1", get.body().path("servedBy").asText());
+    assertTrue(get.header(HttpApi.APPLIED_POSITION_HEADER).isPresent());
+  }
+
+  @Test
+  void compareAndSetSucceedsOnTheExpectedVersionAndConflictsOtherwise() {
+    KvClient.Response created = call("PUT", "/kv/solo/cas?ifVersion=0", "1");
+    assertEquals(200, created.status(), "0 means absent: " + created);
+    long version = created.body().path("version").asLong();
+
+    KvClient.Response conflict = call("PUT", "/kv/solo/cas?ifVersion=0", "2");
+    assertEquals(409, conflict.status(), conflict.toString());
+    assertEquals(0, conflict.body().path("expected").asLong());
+    assertEquals(version, conflict.body().path("actual").asLong());
+
+    KvClient.Response updated = call("PUT", "/kv/solo/cas?ifVersion=" + version, "3");
+    assertEquals(200, updated.status(), updated.toString());
+    assertEquals(3, call("GET", "/kv/solo/cas", null).body().path("value").asInt());
+
+    KvClient.Response notANumber = call("PUT", "/kv/solo/cas?ifVersion=latest", "4");
+    assertEquals(400, notANumber.status(), notANumber.toString());
+    assertTrue(notANumber.body().path("error").asText().contains("ifVersion"), notANumber.toString());
+    stillServing();
+  }
+
+  @Test
+  void aDeletedKeyIsGone() {
+    assertEquals(200, call("PUT", "/kv/solo/doomed", "{}").status());
+    KvClient.Response deleted = call("DELETE", "/kv/solo/doomed", null);
+    assertEquals(200, deleted.status(), deleted.toString());
+    assertTrue(deleted.body().path("version").asLong() > 0, deleted.toString());
+    assertEquals(404, call("GET", "/kv/solo/doomed", null).status());
+  }
+
+  @Test
+  void anInsertGetsAGeneratedKeyAndIs201() {
+    KvClient.Response first = call("POST", "/kv/solo/order-", "{\"item\":\"pen\"}");
+    KvClient.Response second = call("POST", "/kv/solo/order-", "{\"item\":\"ink\"}");
+    assertEquals(201, first.status(), first.toString());
+    assertEquals(201, second.status(), second.toString());
+    String key = first.body().path("key").asText();
+    assertTrue(key.startsWith("order-"), key);
+    assertEquals("order-" + first.body().path("id").asLong(), key);
+    assertFalse(key.equals(second.body().path("key").asText()), "ids are never handed out twice");
+    assertEquals("/kv/solo/" + key, first.header("Location").orElseThrow());
+    assertEquals("pen", call("GET", "/kv/solo/" + key, null).body().path("value").path("item").asText());
+  }
+
+  @Test
+  void malformedJsonIs400NamingTheProblem() {
+    KvClient.Response truncated = call("PUT", "/kv/solo/bad", "{\"a\":");
+    assertEquals(400, truncated.status(), truncated.toString());
+    assertTrue(truncated.body().path("error").asText().contains("not valid JSON"), truncated.toString());
+
+    KvClient.Response trailing = call("PUT", "/kv/solo/bad", "{\"a\":1} {\"b\":2}");
+    assertEquals(400, trailing.status(), "two values are not one: " + trailing);
+
+    KvClient.Response empty = call("PUT", "/kv/solo/bad", "");
+    assertEquals(400, empty.status(), empty.toString());
+    assertTrue(empty.body().path("error").asText().contains("empty"), empty.toString());
+
+    KvClient.Response insert = call("POST", "/kv/solo/p-", "not json");
+    assertEquals(400, insert.status(), insert.toString());
+    assertEquals(404, call("GET", "/kv/solo/bad", null).status(), "nothing was written");
+    stillServing();
+  }
+
+  @Test
+  void aBodyOverTheLimitIs413() {
+    String big = "\"" + "x".repeat(2048) + "\"";
+    KvClient.Response tooLarge = call("PUT", "/kv/solo/big", big);
+    assertEquals(413, tooLarge.status(), tooLarge.toString());
+    assertEquals(404, call("GET", "/kv/solo/big", null).status(), "nothing was written");
+    stillServing();
+  }
+
+  @Test
+  void unknownGroupsRoutesAndMethodsAre404And405() {
+    KvClient.Response group = call("PUT", "/kv/nosuch/k", "1");
+    assertEquals(404, group.status(), group.toString());
+    assertTrue(group.body().path("error").asText().contains("nosuch"), "names the group: " + group);
+    assertEquals(404, call("GET", "/status/nosuch", null).status());
+
+    KvClient.Response route = call("GET", "/kv/solo", null);
+    assertEquals(404, route.status(), route.toString());
+    assertTrue(route.body().path("error").asText().contains("no route"), route.toString());
+    assertEquals(404, call("GET", "/nothing/here", null).status());
+
+    KvClient.Response method = call("PATCH", "/kv/solo/k", "1");
+    assertEquals(405, method.status(), method.toString());
+    assertTrue(method.header("Allow").orElseThrow().contains("PUT"), method.headers().toString());
+    assertEquals(405, call("DELETE", "/status", null).status());
+    assertEquals(405, call("GET", "/admin/switchover/solo", null).status());
+    stillServing();
+  }
+
+  @Test
+  void aKeyTheStoreRefusesIs400WithItsReason() {
+    KvClient.Response tooLong = call("PUT", "/kv/solo/" + "k".repeat(17), "1");
+    assertEquals(400, tooLong.status(), tooLong.toString());
+    assertTrue(tooLong.body().path("error").asText().contains("max-key-length"), tooLong.toString());
+    KvClient.Response read = call("GET", "/kv/solo/" + "k".repeat(17), null);
+    assertEquals(400, read.status(), read.toString());
+    stillServing();
+  }
+
+  @Test
+  void aFollowerThatKnowsNoLeaderAnswersWritesWith503() {
+    KvClient.Response write = call("PUT", "/kv/orphan/k", "1");
+    assertEquals(503, write.status(), write.toString());
+    assertTrue(write.body().path("error").asText().contains("no leader"), write.toString());
+    assertTrue(write.header("Retry-After").isPresent());
+    KvClient.Response status = call("GET", "/status/orphan", null);
+    assertEquals(200, status.status());
+    assertFalse("leader".equals(status.body().path("role").asText()), status.toString());
+    KvClient.Response switchover = call("POST", "/admin/switchover/orphan?to=n1", null);
+    assertEquals(503, switchover.status(), "not the leader and none known: " + switchover);
+  }
+
+  @Test
+  void statusShowsTheGroupsAndTheClusterMembers() {
+    KvClient.Response group = call("GET", "/status/solo", null);
+    assertEquals(200, group.status());
+    assertEquals("leader", group.body().path("role").asText());
+    assertEquals("n1", group.body().path("leader").asText());
+    assertTrue(group.body().has("followers") && group.body().has("divergentWrites") && group.body().has("lagEntries"),
+        group.toString());
+
+    KvClient.Response all = call("GET", "/status", null);
+    assertEquals(200, all.status());
+    assertEquals("n1", all.body().path("node").asText());
+    assertEquals(2, all.body().path("groups").size(), all.toString());
+    assertEquals("n1", all.body().path("cluster").path("members").path(0).path("node").asText(), all.toString());
+    assertEquals("Up", all.body().path("cluster").path("members").path(0).path("status").asText());
+    assertTrue(all.body().path("cluster").path("members").path(0).path("reachable").asBoolean());
+  }
+
+  @Test
+  void switchoverChecksItsTargetAndALeaderHandingToItselfIsDone() {
+    KvClient.Response noTarget = call("POST", "/admin/switchover/solo", null);
+    assertEquals(400, noTarget.status(), noTarget.toString());
+    KvClient.Response stranger = call("POST", "/admin/switchover/solo?to=n9", null);
+    assertEquals(400, stranger.status(), stranger.toString());
+    assertTrue(stranger.body().path("error").asText().contains("n9"), stranger.toString());
+    KvClient.Response self = call("POST", "/admin/switchover/solo?to=n1", null);
+    assertEquals(200, self.status(), self.toString());
+    assertEquals("n1", self.body().path("newLeader").asText());
+    stillServing();
+  }
+
+  @Test
+  void theDivergentWritesRecordIsExported() {
+    KvClient.Response divergent = call("GET", "/admin/divergent/solo", null);
+    assertEquals(200, divergent.status(), divergent.toString());
+    assertEquals("n1", divergent.body().path("replica").asText());
+    assertEquals(0, divergent.body().path("count").asInt());
+    assertTrue(divergent.body().path("writes").isArray());
+  }
+}
