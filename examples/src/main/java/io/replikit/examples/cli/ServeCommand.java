@@ -211,36 +211,34 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** Checks a value with the library's own parser, so the CLI accepts exactly what configuration accepts. */
+  private static String checked(String option, String value, java.util.function.BiFunction<String, String, ?> parse) {
+    try {
+      parse.apply(option, value);
+      return value.trim().toLowerCase(Locale.ROOT);
+    } catch (IllegalArgumentException e) {
+      throw new TypeConversionException(e.getMessage());
+    }
+  }
+
   static final class AckConverter implements ITypeConverter<String> {
     @Override
     public String convert(String value) {
-      String v = value.trim().toLowerCase(Locale.ROOT);
-      if (v.equals("async") || v.equals("sync") || v.equals("semi-sync")) {
-        return v;
-      }
-      throw new TypeConversionException("unknown policy '" + value + "'; expected async, semi-sync or sync");
+      return checked("--ack", value, io.replikit.singleleader.AckPolicy::parseMode);
     }
   }
 
   static final class MethodConverter implements ITypeConverter<String> {
     @Override
     public String convert(String value) {
-      String v = value.trim().toLowerCase(Locale.ROOT);
-      if (v.equals("first") || v.equals("any")) {
-        return v;
-      }
-      throw new TypeConversionException("unknown method '" + value + "'; expected first or any");
+      return checked("--sync-method", value, io.replikit.singleleader.AckPolicy::parseMethod);
     }
   }
 
   static final class LevelConverter implements ITypeConverter<String> {
     @Override
     public String convert(String value) {
-      String v = value.trim().toLowerCase(Locale.ROOT);
-      if (v.equals("received") || v.equals("persisted") || v.equals("applied")) {
-        return v;
-      }
-      throw new TypeConversionException("unknown level '" + value + "'; expected received, persisted or applied");
+      return checked("--level", value, io.replikit.singleleader.AckLevel::parse);
     }
   }
 
