@@ -211,14 +211,10 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** Checks a value with the library's own parser, so the CLI accepts exactly what configuration accepts. */
+  /** The library's parser decides; the option keeps the lower-case spelling that configuration uses. */
   private static String checked(String option, String value, java.util.function.BiFunction<String, String, ?> parse) {
-    try {
-      parse.apply(option, value);
-      return value.trim().toLowerCase(Locale.ROOT);
-    } catch (IllegalArgumentException e) {
-      throw new TypeConversionException(e.getMessage());
-    }
+    LibraryValues.parse(option, value, parse);
+    return value.trim().toLowerCase(Locale.ROOT);
   }
 
   static final class AckConverter implements ITypeConverter<String> {

@@ -81,22 +81,14 @@ final class SingleLeaderBenchCommand implements Callable<Integer> {
   static final class ModeConverter implements ITypeConverter<AckPolicy.Mode> {
     @Override
     public AckPolicy.Mode convert(String value) {
-      try {
-        return AckPolicy.parseMode("--mode", value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException("unknown mode '" + value + "'; expected async, semi-sync or sync");
-      }
+      return LibraryValues.parse("--mode", value, AckPolicy::parseMode);
     }
   }
 
   static final class LevelConverter implements ITypeConverter<AckLevel> {
     @Override
     public AckLevel convert(String value) {
-      try {
-        return AckLevel.parse("--level", value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException("unknown level '" + value + "'; expected received, persisted or applied");
-      }
+      return LibraryValues.parse("--level", value, AckLevel::parse);
     }
   }
 
