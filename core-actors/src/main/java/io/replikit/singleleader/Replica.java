@@ -9,6 +9,8 @@ import io.replikit.replication.ReplicaTransport;
 import io.replikit.serialization.WireMessage;
 import io.replikit.singleleader.internal.ReplicaBehavior;
 import io.replikit.store.Change;
+import io.replikit.store.RowKey;
+import io.replikit.store.Statement;
 import io.replikit.store.StoreItem;
 import java.util.List;
 
@@ -64,8 +66,28 @@ public final class Replica {
 
   public record DivergentWrites(ReplicaId replica, List<DivergentWrite> writes) implements WireMessage {}
 
-  /** A read of one key from this replica's own state (which may lag the leader). */
+  /** A read of one key from this replica's own state (which may lag the leader), with no bound on staleness. */
   public record Get(String key, ActorRef<ReadReply> replyTo) implements Command, WireMessage {}
+
+  /**
+   * A read of one key (a plain key, or a row's key from {@link #rowKey}) that this replica serves only once its
+   * state meets {@code consistency}: it waits up to the consistency's wait, then answers {@link TooStale} so the
+   * caller can go to another replica (or the leader).
+   */
+  public record Read(String key, ReadConsistency consistency, ActorRef<ReadReply> replyTo)
+      implements Command, WireMessage {}
+
+  /** The rows of {@code table} in primary-key order, under {@code consistency}: answered by {@link TableRows}. */
+  public record ReadTable(String table, ReadConsistency consistency, ActorRef<ReadReply> replyTo)
+      implements Command, WireMessage {}
+
+  /**
+   * A transaction on tables of rows: its statements run in order on the leader and commit together as one log
+   * entry, or not at all ({@link Rejected} says which statement failed). Answered with {@link Committed} or another
+   * {@link WriteReply}. What the log holds for it depends on the group's log format.
+   */
+  public record Transact(List<Statement> statements, WriteOptions options, ActorRef<WriteReply> replyTo)
+      implements Command, WireMessage {}
 
   public record GetStatus(ActorRef<ReplicaStatus> replyTo) implements Command, WireMessage {}
 
@@ -82,6 +104,13 @@ public final class Replica {
 
   /** Acknowledged under the write's policy; {@code version} is its log position. */
   public record Written(String key, long version, long epoch) implements WriteReply {}
+
+  /**
+   * A {@link Transact} acknowledged under the write's policy at log {@code position} (the session token a
+   * read-your-writes read asks for); {@code generatedIds}: the values its {@code nextId()} calls drew, in order.
+   */
+  public record Committed(long position, long epoch, List<Long> generatedIds, int rowChanges)
+      implements WriteReply {}
 
   /** An {@link Insert} acknowledged under the write's policy, with the id and key it generated. */
   public record Inserted(String key, long id, long version, long epoch) implements WriteReply {}
@@ -117,6 +146,18 @@ public final class Replica {
 
   public record ReadRejected(String reason) implements ReadReply {}
 
+  /** The rows of a table, each item's key being its primary key. */
+  public record TableRows(String table, List<StoreItem> rows, ReplicaId servedBy, long appliedPosition)
+      implements ReadReply {}
+
+  /**
+   * This replica could not meet the read's consistency within its wait: it had applied up to
+   * {@code appliedPosition} (the read asked for {@code requiredPosition}) and its data was {@code stalenessMillis}
+   * old (-1: unknown). Nothing is wrong with the data; read from a replica further ahead, or from the leader.
+   */
+  public record TooStale(ReplicaId servedBy, long appliedPosition, long requiredPosition, long stalenessMillis,
+      String reason) implements ReadReply {}
+
   // --- factories ---
 
   public static Write put(String key, JsonNode value, ActorRef<WriteReply> replyTo) {
@@ -134,6 +175,15 @@ public final class Replica {
 
   public static Insert insert(String keyPrefix, JsonNode value, ActorRef<WriteReply> replyTo) {
     return new Insert(keyPrefix, value, WriteOptions.defaults(), replyTo);
+  }
+
+  /** The store key of row {@code primaryKey} of {@code table}, for {@link Get} and {@link Read}. */
+  public static String rowKey(String table, String primaryKey) {
+    return RowKey.of(table, primaryKey);
+  }
+
+  public static Transact transact(List<Statement> statements, ActorRef<WriteReply> replyTo) {
+    return new Transact(List.copyOf(statements), WriteOptions.defaults(), replyTo);
   }
 
   public static Write delete(String key, ActorRef<WriteReply> replyTo) {

@@ -9,7 +9,10 @@ import java.util.List;
  * knows of (null during an election); {@code epoch}: the highest epoch it has seen; {@code divergentWrites}: how
  * many entries it set aside after failovers. On the leader, {@code followers} lists every follower's progress and lag and
  * {@code syncChanges} the recent changes of synchronous followers; on a follower both are empty and
- * {@code leaderLastPosition} is the leader's last position as last heard.
+ * {@code leaderLastPosition} is the leader's last position as last heard. {@code logFormat}: how the group logs
+ * transactions; {@code stalenessMillis}: how old this replica's data may be (0 on a leader holding its lease, -1
+ * unknown), as bounded-staleness reads see it; {@code replicationError}: why this replica refuses its leader's
+ * stream (WAL of another storage version), or null.
  */
 public record ReplicaStatus(
     String groupId,
@@ -28,7 +31,10 @@ public record ReplicaStatus(
     int pendingWrites,
     int divergentWrites,
     List<FollowerStatus> followers,
-    List<String> syncChanges) implements WireMessage {
+    List<String> syncChanges,
+    String logFormat,
+    long stalenessMillis,
+    String replicationError) implements WireMessage {
 
   /** How many entries this replica lacks compared with the leader's last known position. */
   public long lagEntries() {
@@ -36,11 +42,14 @@ public record ReplicaStatus(
   }
 
   /**
-   * A follower as its leader sees it. {@code state}: connecting, snapshot, catchup, streaming or silent.
-   * {@code syncState}: sync, potential, quorum or async (PostgreSQL's pg_stat_replication.sync_state).
-   * {@code lagMillis}: how long ago the oldest entry it has not applied was written (0 when caught up, -1 when
-   * unknown).
+   * A follower as its leader sees it, as PostgreSQL's {@code pg_stat_replication} shows a standby.
+   * {@code state}: connecting, snapshot, catchup, streaming or silent. {@code syncState}: sync, potential, quorum
+   * or async. Positions and lag at each level: received (in the follower's memory, pg's write), persisted (in its
+   * journal, pg's flush) and applied (visible to its reads, pg's replay). Lag in entries is the leader's last
+   * position minus the follower's; lag in milliseconds is how long ago the oldest entry the follower lacks at that
+   * level was written by the leader (0 when caught up, -1 when that entry is no longer kept in memory).
    */
   public record FollowerStatus(ReplicaId id, String state, String syncState, long received, long persisted,
-      long applied, long lagEntries, long lagMillis, long lastHeardMillisAgo) {}
+      long applied, long lagEntries, long lagMillis, long lastHeardMillisAgo, long receivedLagEntries,
+      long receivedLagMillis, long persistedLagEntries, long persistedLagMillis) {}
 }

@@ -2,6 +2,9 @@ package io.replikit.singleleader;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.replikit.logformat.LogFormat;
+import io.replikit.logformat.TableTriggers;
+import io.replikit.logformat.Transactions;
 import io.replikit.store.StoreLimits;
 import java.time.Duration;
 
@@ -28,7 +31,9 @@ public record SingleLeaderSettings(
     Duration journalRestartMinBackoff,
     Duration journalRestartMaxBackoff,
     int journalMaxRestarts,
-    StoreLimits storeLimits) {
+    StoreLimits storeLimits,
+    Transactions.Encoding logEncoding,
+    Duration readWaitTimeout) {
 
   public SingleLeaderSettings {
     positive("write-timeout", writeTimeout);
@@ -62,6 +67,13 @@ public record SingleLeaderSettings(
     }
     if (storeLimits == null) {
       throw new IllegalArgumentException("store limits are missing");
+    }
+    if (logEncoding == null) {
+      throw new IllegalArgumentException("log encoding is missing");
+    }
+    if (readWaitTimeout == null || readWaitTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "replikit.single-leader.read-wait-timeout must be zero or positive, was " + readWaitTimeout);
     }
   }
 
@@ -97,7 +109,10 @@ public record SingleLeaderSettings(
           c.getDuration("journal-restart-min-backoff"),
           c.getDuration("journal-restart-max-backoff"),
           c.getInt("journal-max-restarts"),
-          StoreLimits.fromConfig(root));
+          StoreLimits.fromConfig(root),
+          new Transactions.Encoding(LogFormat.parse(base + "log-format", c.getString("log-format")),
+              c.getInt("wal-storage-version"), TableTriggers.none()),
+          c.getDuration("read-wait-timeout"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
     }
@@ -107,14 +122,36 @@ public record SingleLeaderSettings(
     return new SingleLeaderSettings(policy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
         followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
         snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
-        journalRestartMaxBackoff, journalMaxRestarts, storeLimits);
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, logEncoding, readWaitTimeout);
   }
 
   public SingleLeaderSettings withAckLevel(AckLevel level) {
     return new SingleLeaderSettings(ackPolicy, level, writeTimeout, syncStandbyTimeout, heartbeatInterval,
         followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
         snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
-        journalRestartMaxBackoff, journalMaxRestarts, storeLimits);
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, logEncoding, readWaitTimeout);
+  }
+
+  /** These settings with transactions logged in {@code format}. */
+  public SingleLeaderSettings withLogFormat(LogFormat format) {
+    return withLogEncoding(new Transactions.Encoding(format, logEncoding.walStorageVersion(), logEncoding.triggers()));
+  }
+
+  /** These settings writing and reading WAL records of storage {@code version} (to play an older or newer node). */
+  public SingleLeaderSettings withWalStorageVersion(int version) {
+    return withLogEncoding(new Transactions.Encoding(logEncoding.format(), version, logEncoding.triggers()));
+  }
+
+  /** These settings with {@code triggers} run on commit (used by the trigger log format). */
+  public SingleLeaderSettings withTriggers(TableTriggers triggers) {
+    return withLogEncoding(new Transactions.Encoding(logEncoding.format(), logEncoding.walStorageVersion(), triggers));
+  }
+
+  public SingleLeaderSettings withLogEncoding(Transactions.Encoding encoding) {
+    return new SingleLeaderSettings(ackPolicy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
+        followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
+        snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, encoding, readWaitTimeout);
   }
 
   private static void positive(String name, Duration d) {

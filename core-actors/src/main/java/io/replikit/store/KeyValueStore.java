@@ -1,5 +1,6 @@
 package io.replikit.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,25 @@ public final class KeyValueStore {
   /** Sets {@code key} back to {@code value}, or removes it when {@code value} is null (undoing a change). */
   public KeyValueStore restore(String key, VersionedValue value) {
     return new KeyValueStore(value == null ? entries.minus(key) : entries.plus(key, value));
+  }
+
+  /** Sets {@code key} to {@code value} at {@code version}. */
+  public KeyValueStore put(String key, JsonNode value, long version) {
+    return new KeyValueStore(entries.plus(key, new VersionedValue(value, version)));
+  }
+
+  public KeyValueStore remove(String key) {
+    return new KeyValueStore(entries.minus(key));
+  }
+
+  /** The rows of {@code table} in primary-key order, as items whose key is the primary key. */
+  public List<StoreItem> table(String table) {
+    List<StoreItem> out = new ArrayList<>();
+    for (Map.Entry<String, VersionedValue> e
+        : entries.subMap(RowKey.tableStart(table), RowKey.tableEnd(table)).entrySet()) {
+      out.add(new StoreItem(RowKey.primaryKey(e.getKey()), e.getValue().value(), e.getValue().version()));
+    }
+    return out;
   }
 
   public Optional<VersionedValue> get(String key) {

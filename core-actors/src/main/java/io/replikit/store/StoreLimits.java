@@ -40,6 +40,9 @@ public record StoreLimits(int maxKeyLength, int maxValueBytes) {
     if (key.isEmpty()) {
       return Optional.of("key is empty");
     }
+    if (key.indexOf(RowKey.SEPARATOR) >= 0) {
+      return Optional.of("key contains the character U+001F, which separates table and primary key of rows");
+    }
     if (key.length() > maxKeyLength) {
       return Optional.of(
           "key is " + key.length() + " characters long; the limit (replikit.store.max-key-length) is " + maxKeyLength);
@@ -67,6 +70,33 @@ public record StoreLimits(int maxKeyLength, int maxValueBytes) {
       int bytes = value.toString().getBytes(StandardCharsets.UTF_8).length;
       if (bytes > maxValueBytes) {
         return Optional.of("value for key '" + put.key() + "' is " + bytes
+            + " bytes; the limit (replikit.store.max-value-bytes) is " + maxValueBytes);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Why a row cannot be stored under {@code table}/{@code primaryKey} with {@code columns}, or empty when it can. */
+  public Optional<String> checkRow(String table, String primaryKey, JsonNode columns) {
+    Optional<String> t = RowKey.checkTable(table);
+    if (t.isPresent()) {
+      return t;
+    }
+    if (primaryKey == null || primaryKey.isEmpty()) {
+      return Optional.of("row of table '" + table + "' has an empty primary key");
+    }
+    if (primaryKey.indexOf(RowKey.SEPARATOR) >= 0) {
+      return Optional.of("primary key of a row of table '" + table + "' contains the character U+001F");
+    }
+    int length = RowKey.of(table, primaryKey).length();
+    if (length > maxKeyLength) {
+      return Optional.of("row " + table + "/" + primaryKey + ": table name and primary key are " + length
+          + " characters together; the limit (replikit.store.max-key-length) is " + maxKeyLength);
+    }
+    if (columns != null) {
+      int bytes = columns.toString().getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > maxValueBytes) {
+        return Optional.of("row " + table + "/" + primaryKey + " is " + bytes
             + " bytes; the limit (replikit.store.max-value-bytes) is " + maxValueBytes);
       }
     }

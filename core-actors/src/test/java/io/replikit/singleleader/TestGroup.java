@@ -84,6 +84,7 @@ final class TestGroup implements AutoCloseable {
   final FaultyTransport transport;
   final Recorder recorder = new Recorder();
   private final Map<ReplicaId, ActorRef<Replica.Command>> running = new LinkedHashMap<>();
+  private final Map<ReplicaId, SingleLeaderSettings> overrides = new ConcurrentHashMap<>();
 
   TestGroup(ActorTestKit kit, SingleLeaderSettings settings, long seed, String leader, String... followers) {
     this.kit = kit;
@@ -143,9 +144,21 @@ final class TestGroup implements AutoCloseable {
     return found[0];
   }
 
+  /** Runs {@code name} with other settings than the group's (a replica of another software version). */
+  TestGroup withSettings(String name, SingleLeaderSettings s) {
+    overrides.put(id(name), s);
+    return this;
+  }
+
+  /** The running replicas in start order. */
+  Map<ReplicaId, ActorRef<Replica.Command>> replicas() {
+    return new LinkedHashMap<>(running);
+  }
+
   ActorRef<Replica.Command> start(String name) {
+    SingleLeaderSettings own = overrides.getOrDefault(id(name), settings);
     ActorRef<Replica.Command> ref = kit.spawn(
-        Replica.create(spec, id(name), settings, transport, recorder, ReplicaClock.system()),
+        Replica.create(spec, id(name), own, transport, recorder, ReplicaClock.system()),
         spec.groupId() + "-" + name + "-" + GROUPS.incrementAndGet());
     running.put(id(name), ref);
     return ref;
@@ -196,6 +209,13 @@ final class TestGroup implements AutoCloseable {
   ReplicaStatus status(String replica) {
     TestProbe<ReplicaStatus> probe = kit.createTestProbe();
     ref(replica).tell(new Replica.GetStatus(probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  /** Runs a transaction at the leader and waits for its answer. */
+  Replica.WriteReply transact(List<io.replikit.store.Statement> statements) {
+    TestProbe<Replica.WriteReply> probe = kit.createTestProbe();
+    ref(leader()).tell(Replica.transact(statements, probe.getRef()));
     return probe.receiveMessage(WAIT);
   }
 

@@ -16,6 +16,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.SignalHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.replikit.logformat.Nondeterminism;
 import io.replikit.replication.LogEntry;
 import io.replikit.replication.ReplicaClock;
 import io.replikit.replication.ReplicaEvent;
@@ -23,6 +24,7 @@ import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.singleleader.AckLevel;
 import io.replikit.singleleader.AckPolicy;
+import io.replikit.singleleader.ReadConsistency;
 import io.replikit.singleleader.Replica;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import io.replikit.singleleader.ReplicaObserver;
@@ -30,6 +32,7 @@ import io.replikit.singleleader.ReplicaStatus;
 import io.replikit.singleleader.SingleLeaderSettings;
 import io.replikit.singleleader.WriteOptions;
 import io.replikit.store.Change;
+import io.replikit.store.Statement;
 import io.replikit.store.VersionedValue;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,10 +61,18 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   /** A write waiting in the leader's buffer, in the shape every kind of write takes. */
   private record Request(Change change, Long expectedVersion, WriteOptions options,
-      ActorRef<Replica.WriteReply> replyTo, String insertPrefix, JsonNode insertValue, long enqueuedNanos) {}
+      ActorRef<Replica.WriteReply> replyTo, String insertPrefix, JsonNode insertValue, List<Statement> transaction,
+      long enqueuedNanos) {}
 
-  /** How a pending write is answered. */
-  record Reply(ActorRef<Replica.WriteReply> to, String key, long generatedId) {}
+  /**
+   * How a pending write is answered: {@code generatedId} for an insert; {@code transaction} (with the ids its
+   * nextId() drew and its row changes) for a transaction.
+   */
+  record Reply(ActorRef<Replica.WriteReply> to, String key, long generatedId, boolean transaction,
+      List<Long> generatedIds, int rowChanges) {}
+
+  /** A read waiting for this replica to reach what its consistency asks, until {@code deadlineNanos}. */
+  private record WaitingRead(Replica.Command read, ReadConsistency consistency, long deadlineNanos) {}
 
   private final ActorContext<Replica.Command> ctx;
   private final ReplicaGroupSpec group;
@@ -108,6 +119,12 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private long leaderLastKnown;
   private long echo;
   private boolean synchronousHint;
+  private long leaderLastHeardNanos = Long.MIN_VALUE;
+  private String refusedStream;
+
+  // reads under lag: since when this replica is known to hold all its leader had, and reads waiting to be served
+  private long freshAsOfNanos = Long.MIN_VALUE;
+  private List<WaitingRead> waitingReads = new ArrayList<>();
 
   public static Behavior<Replica.Command> create(ReplicaGroupSpec group, ReplicaId self,
       SingleLeaderSettings settings, ReplicaTransport transport, ReplicaObserver observer, ReplicaClock clock) {
@@ -151,7 +168,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   @Override
   public ReplicaState emptyState() {
-    return ReplicaState.empty();
+    return ReplicaState.empty(settings.logEncoding().walStorageVersion());
   }
 
   @Override
@@ -185,7 +202,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
       @Override
       public ReplicaState fromJournal(Object from) {
-        return ReplicaState.fromSnapshot((ReplicaSnapshot) from);
+        return ReplicaState.fromSnapshot((ReplicaSnapshot) from, settings.logEncoding().walStorageVersion());
       }
     };
   }
@@ -232,7 +249,11 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   private Effect<ReplicaEvent, ReplicaState> handle(ReplicaState state, Replica.Command command) {
     if (command instanceof Replica.Get get) {
-      return onGet(state, get);
+      return onRead(state, new Replica.Read(get.key(), ReadConsistency.any(), get.replyTo()));
+    } else if (command instanceof Replica.Read read) {
+      return onRead(state, read);
+    } else if (command instanceof Replica.ReadTable read) {
+      return onRead(state, read);
     } else if (command instanceof Replica.GetStatus status) {
       status.replyTo().tell(status(state));
       return Effect().none();
@@ -244,10 +265,13 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       return Effect().none();
     } else if (command instanceof Replica.Write write) {
       return onWrite(state, new Request(write.change(), write.expectedVersion(), write.options(), write.replyTo(),
-          null, null, clock.nanos()));
+          null, null, null, clock.nanos()));
     } else if (command instanceof Replica.Insert insert) {
       return onWrite(state, new Request(null, 0L, insert.options(), insert.replyTo(), insert.keyPrefix(),
-          insert.value(), clock.nanos()));
+          insert.value(), null, clock.nanos()));
+    } else if (command instanceof Replica.Transact t) {
+      return onWrite(state, new Request(null, null, t.options(), t.replyTo(), null, null,
+          t.statements() == null ? List.of() : t.statements(), clock.nanos()));
     } else if (command instanceof Replica.Switchover s) {
       return onSwitchover(state, s);
     } else if (command == Protocol.Flush.INSTANCE) {
@@ -263,17 +287,102 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   // --- reads ---
 
-  private Effect<ReplicaEvent, ReplicaState> onGet(ReplicaState state, Replica.Get get) {
-    Optional<String> problem = settings.storeLimits().checkKey(get.key());
+  private Effect<ReplicaEvent, ReplicaState> onRead(ReplicaState state, Replica.Command read) {
+    ReadConsistency c = consistencyOf(read);
+    Optional<String> problem = read instanceof Replica.Read r ? settings.storeLimits().checkKey(r.key())
+        : io.replikit.store.RowKey.checkTable(((Replica.ReadTable) read).table());
+    if (problem.isEmpty() && c == null) {
+      problem = Optional.of("the read's consistency is missing (use ReadConsistency.any())");
+    }
     if (problem.isPresent()) {
-      get.replyTo().tell(new Replica.ReadRejected(problem.get()));
+      replyTo(read).tell(new Replica.ReadRejected(problem.get()));
       return Effect().none();
     }
-    Optional<VersionedValue> v = state.store().get(get.key());
-    get.replyTo().tell(v.<Replica.ReadReply>map(value ->
-            new Replica.Found(get.key(), value.value(), value.version(), self, state.lastPosition()))
-        .orElseGet(() -> new Replica.NotFound(get.key(), self, state.lastPosition())));
+    long now = clock.nanos();
+    if (meets(state, c, now)) {
+      serve(state, read);
+      return Effect().none();
+    }
+    long wait = Math.min(settings.readWaitTimeout().toNanos(),
+        c.maxWait() == null ? settings.readWaitTimeout().toNanos() : Math.max(0, c.maxWait().toNanos()));
+    if (wait <= 0) {
+      replyTo(read).tell(tooStale(state, c, now));
+    } else {
+      waitingReads.add(new WaitingRead(read, c, now + wait));
+    }
     return Effect().none();
+  }
+
+  private static ReadConsistency consistencyOf(Replica.Command read) {
+    return read instanceof Replica.Read r ? r.consistency() : ((Replica.ReadTable) read).consistency();
+  }
+
+  private static ActorRef<Replica.ReadReply> replyTo(Replica.Command read) {
+    return read instanceof Replica.Read r ? r.replyTo() : ((Replica.ReadTable) read).replyTo();
+  }
+
+  private boolean meets(ReplicaState state, ReadConsistency c, long now) {
+    if (state.lastPosition() < c.minPosition()) {
+      return false;
+    }
+    if (c.maxStalenessMillis() < 0) {
+      return true;
+    }
+    long staleness = stalenessMillis(now);
+    return staleness >= 0 && staleness <= c.maxStalenessMillis();
+  }
+
+  /**
+   * How old this replica's data may be: 0 on a leader that holds its lease; on others, how long ago (on this
+   * replica's clock) it last knew it held everything its leader had; -1 when that is not known.
+   */
+  private long stalenessMillis(long now) {
+    if (role == Role.LEADER) {
+      return tracker.leaseHolds(now, leaseNanos, voters, self) ? 0 : -1;
+    }
+    return freshAsOfNanos == Long.MIN_VALUE ? -1 : Math.max(0, (now - freshAsOfNanos) / 1_000_000);
+  }
+
+  private Replica.TooStale tooStale(ReplicaState state, ReadConsistency c, long now) {
+    long staleness = stalenessMillis(now);
+    String why = state.lastPosition() < c.minPosition()
+        ? "replica " + self + " has applied the log up to position " + state.lastPosition() + ", not yet "
+            + c.minPosition()
+        : "replica " + self + "'s data is " + (staleness < 0 ? "of unknown age (it has not heard from a leader)"
+            : staleness + " ms old") + ", more than the " + c.maxStalenessMillis() + " ms the read allows";
+    return new Replica.TooStale(self, state.lastPosition(), c.minPosition(), staleness,
+        why + "; read from another replica or the leader" + (currentLeader == null ? "" : " (" + currentLeader + ")"));
+  }
+
+  private void serve(ReplicaState state, Replica.Command read) {
+    if (read instanceof Replica.Read r) {
+      Optional<VersionedValue> v = state.store().get(r.key());
+      r.replyTo().tell(v.<Replica.ReadReply>map(value ->
+              new Replica.Found(r.key(), value.value(), value.version(), self, state.lastPosition()))
+          .orElseGet(() -> new Replica.NotFound(r.key(), self, state.lastPosition())));
+    } else {
+      Replica.ReadTable t = (Replica.ReadTable) read;
+      t.replyTo().tell(new Replica.TableRows(t.table(), state.store().table(t.table()), self, state.lastPosition()));
+    }
+  }
+
+  /** Serves the waiting reads this state now meets, and refuses those whose wait is over. */
+  private void serveWaiting(ReplicaState state) {
+    if (waitingReads.isEmpty()) {
+      return;
+    }
+    long now = clock.nanos();
+    List<WaitingRead> still = new ArrayList<>();
+    for (WaitingRead w : waitingReads) {
+      if (meets(state, w.consistency(), now)) {
+        serve(state, w.read());
+      } else if (now >= w.deadlineNanos()) {
+        replyTo(w.read()).tell(tooStale(state, w.consistency(), now));
+      } else {
+        still.add(w);
+      }
+    }
+    waitingReads = still;
   }
 
   // --- writes, group commit, lease ---
@@ -289,6 +398,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     }
     Optional<String> problem = r.insertPrefix() != null
         ? settings.storeLimits().check(new Change.Put(r.insertPrefix() + "0", r.insertValue()))
+        : r.transaction() != null ? checkTransaction(r.transaction())
         : settings.storeLimits().check(r.change());
     if (problem.isEmpty() && r.expectedVersion() != null && r.expectedVersion() < 0) {
       problem = Optional.of("expected version " + r.expectedVersion() + " is negative; use 0 for 'absent'");
@@ -305,6 +415,23 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       scheduleFlush();
     }
     return Effect().none();
+  }
+
+  private Optional<String> checkTransaction(List<Statement> statements) {
+    if (statements.isEmpty()) {
+      return Optional.of("a transaction needs at least one statement");
+    }
+    for (int i = 0; i < statements.size(); i++) {
+      Statement st = statements.get(i);
+      if (st == null) {
+        return Optional.of("statement " + (i + 1) + " is null");
+      }
+      Optional<String> table = io.replikit.store.RowKey.checkTable(st.table());
+      if (table.isPresent()) {
+        return Optional.of("statement " + (i + 1) + ": " + table.get());
+      }
+    }
+    return Optional.empty();
   }
 
   private void scheduleFlush() {
@@ -341,7 +468,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     List<ReplicaState.Proposed> proposed = new ArrayList<>(batch.size());
     List<Long> ids = new ArrayList<>(batch.size());
     for (Request r : batch) {
-      if (r.insertPrefix() != null) {
+      if (r.transaction() != null) {
+        ids.add(0L);
+        proposed.add(new ReplicaState.Proposed(null, null, r.transaction()));
+      } else if (r.insertPrefix() != null) {
         long id = (epoch << 32) | (++idCounter & 0xFFFFFFFFL);
         ids.add(id);
         proposed.add(new ReplicaState.Proposed(new Change.Put(r.insertPrefix() + id, r.insertValue()), 0L));
@@ -350,16 +480,40 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         proposed.add(new ReplicaState.Proposed(r.change(), r.expectedVersion()));
       }
     }
-    ReplicaState.Appended appended = state.decide(proposed, epoch, self, clock.millis());
+    long nowMillis = clock.millis();
+    Nondeterminism drawn = new Nondeterminism() {
+      @Override
+      public long nowMillis() {
+        return nowMillis;
+      }
+
+      @Override
+      public double random() {
+        return random.nextDouble();
+      }
+
+      @Override
+      public long nextId() {
+        return (epoch << 32) | (++idCounter & 0xFFFFFFFFL);
+      }
+    };
+    ReplicaState.Appended appended = state.decide(proposed, epoch, self, nowMillis,
+        new ReplicaState.Context(settings.logEncoding(), drawn, settings.storeLimits()));
     List<Request> accepted = new ArrayList<>(appended.entries().size());
-    List<Long> acceptedIds = new ArrayList<>(appended.entries().size());
+    List<Reply> replies = new ArrayList<>(appended.entries().size());
     for (int i = 0; i < batch.size(); i++) {
       ReplicaState.Decision d = appended.decisions().get(i);
+      Request r = batch.get(i);
       if (d instanceof ReplicaState.Decision.VersionMismatch m) {
-        batch.get(i).replyTo().tell(new Replica.VersionConflict(m.key(), m.expected(), m.actual()));
+        r.replyTo().tell(new Replica.VersionConflict(m.key(), m.expected(), m.actual()));
+      } else if (d instanceof ReplicaState.Decision.Refused refused) {
+        r.replyTo().tell(new Replica.Rejected(refused.reason()));
       } else {
-        accepted.add(batch.get(i));
-        acceptedIds.add(ids.get(i));
+        ReplicaState.Decision.Accepted a = (ReplicaState.Decision.Accepted) d;
+        accepted.add(r);
+        replies.add(r.transaction() != null
+            ? new Reply(r.replyTo(), "transaction", 0, true, a.generatedIds(), a.rowChanges())
+            : new Reply(r.replyTo(), a.entry().change().key(), ids.get(i), false, List.of(), 0));
       }
     }
     if (appended.entries().isEmpty()) {
@@ -367,10 +521,11 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     }
     List<LogEntry> entries = appended.entries();
     return Effect().persist(new ArrayList<ReplicaEvent>(entries))
-        .thenRun(newState -> afterAppend(newState, entries, accepted, acceptedIds));
+        .thenRun(newState -> afterAppend(newState, entries, accepted, replies));
   }
 
-  private void afterAppend(ReplicaState state, List<LogEntry> entries, List<Request> writes, List<Long> ids) {
+  private void afterAppend(ReplicaState state, List<LogEntry> entries, List<Request> writes, List<Reply> replies) {
+    serveWaiting(state);
     if (role != Role.LEADER) {
       return; // stepped down while the journal write was in flight: the writes were answered then
     }
@@ -382,9 +537,9 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       WriteOptions o = w.options() == null ? WriteOptions.defaults() : w.options();
       AckPolicy policy = o.policy() != null ? o.policy() : settings.ackPolicy();
       AckLevel level = o.level() != null ? o.level() : settings.ackLevel();
-      String key = entries.get(i).change().key();
-      pending.add(new LeaderTracker.Pending<>(entries.get(i).position(), key, policy, level, deadline,
-          new Reply(w.replyTo(), key, ids.get(i))));
+      Reply reply = replies.get(i);
+      pending.add(new LeaderTracker.Pending<>(entries.get(i).position(), reply.key(), policy, level, deadline,
+          reply));
     }
     long from = entries.get(0).position();
     long to = entries.get(entries.size() - 1).position();
@@ -396,7 +551,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private void acknowledge(ReplicaState state, List<LeaderTracker.Pending<Reply>> done) {
     long epoch = state.currentEpoch();
     for (LeaderTracker.Pending<Reply> p : done) {
-      if (p.reply().generatedId() != 0) {
+      if (p.reply().transaction()) {
+        p.reply().to().tell(new Replica.Committed(p.position(), epoch, p.reply().generatedIds(),
+            p.reply().rowChanges()));
+      } else if (p.reply().generatedId() != 0) {
         p.reply().to().tell(new Replica.Inserted(p.key(), p.reply().generatedId(), p.position(), epoch));
       } else {
         p.reply().to().tell(new Replica.Written(p.key(), p.position(), epoch));
@@ -456,6 +614,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   private Effect<ReplicaEvent, ReplicaState> onTick(ReplicaState state) {
     long now = clock.nanos();
+    serveWaiting(state);
     if (role == Role.LEADER) {
       return onLeaderTick(state, now);
     }
@@ -888,7 +1047,11 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     lastHeardFromLeader = now;
     electionDeadline = now + randomTimeout();
     synchronousHint = a.synchronous();
-    leaderLastKnown = Math.max(leaderLastKnown, a.leaderLastPosition());
+    if (a.leaderLastPosition() >= leaderLastKnown) {
+      leaderLastKnown = a.leaderLastPosition();
+      leaderLastHeardNanos = now;
+    }
+    markFresh(state);
     boolean newLeader = !a.leader().equals(attachedLeader) || (attachedEpoch != -1 && attachedEpoch != a.epoch());
     // sentNanos is the leader's own clock: never mix values from two leaders (another JVM's clock)
     echo = newLeader ? a.sentNanos() : Math.max(echo, a.sentNanos());
@@ -928,6 +1091,12 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       return Effect().none();
     }
     ReplicaState.Receipt receipt = state.receive(a.prevPosition(), a.prevEpoch(), a.entries());
+    if (receipt instanceof ReplicaState.Receipt.Refused refused) {
+      refuseStream(a.leader(), refused);
+      sendProgress(state, persisted, persisted, false);
+      return Effect().none();
+    }
+    refusedStream = null;
     if (receipt instanceof ReplicaState.Receipt.Malformed m) {
       ctx.getLog().error("follower {} drops a malformed batch from {}: {}", self, a.leader(), m.reason());
       return Effect().none();
@@ -982,6 +1151,9 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     // a snapshot installed meanwhile may have moved the log: keep only what still extends it
     LogEntry first = batch.get(0);
     ReplicaState.Receipt receipt = state.receive(first.position() - 1, state.epochAt(first.position() - 1), batch);
+    if (receipt instanceof ReplicaState.Receipt.Refused refused) {
+      refuseStream(attachedLeader, refused);
+    }
     if (!(receipt instanceof ReplicaState.Receipt.Accept accept) || accept.truncateFrom() > 0) {
       return Effect().none();
     }
@@ -991,7 +1163,26 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       for (LogEntry e : fresh) {
         observer.onApplied(self, e);
       }
+      markFresh(s);
+      serveWaiting(s);
     });
+  }
+
+  /** A follower that holds everything its leader last said it had is fresh as of when the leader said so. */
+  private void markFresh(ReplicaState state) {
+    if (leaderLastHeardNanos != Long.MIN_VALUE && state.lastPosition() >= leaderLastKnown) {
+      freshAsOfNanos = Math.max(freshAsOfNanos, leaderLastHeardNanos);
+    }
+  }
+
+  /** Entries this replica cannot apply (WAL of another storage version): logged once per reason, shown in status. */
+  private void refuseStream(ReplicaId leader, ReplicaState.Receipt.Refused refused) {
+    String reason = "refuses the stream from " + leader + " at position " + refused.position() + ": "
+        + refused.reason();
+    if (!reason.equals(refusedStream)) {
+      ctx.getLog().error("replica {} of group {} {}", self, group.groupId(), reason);
+    }
+    refusedStream = reason;
   }
 
   private void sendProgress(ReplicaState state, long receivedPosition, long persisted, boolean gap) {
@@ -1070,14 +1261,12 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     List<String> changes = new ArrayList<>();
     if (role == Role.LEADER) {
       for (LeaderTracker.FollowerView v : tracker.view(now)) {
-        long lagEntries = Math.max(0, state.lastPosition() - v.applied());
-        long lagMillis = 0;
-        if (lagEntries > 0) {
-          long ts = state.timestampOf(v.applied() + 1);
-          lagMillis = ts < 0 ? -1 : Math.max(0, nowMillis - ts);
-        }
+        long last = state.lastPosition();
         followers.add(new ReplicaStatus.FollowerStatus(v.id(), v.state(), v.syncState(), v.received(),
-            v.persisted(), v.applied(), lagEntries, lagMillis, v.lastHeardNanosAgo() / 1_000_000));
+            v.persisted(), v.applied(), Math.max(0, last - v.applied()), lagMillis(state, v.applied(), nowMillis),
+            v.lastHeardNanosAgo() / 1_000_000, Math.max(0, last - v.received()),
+            lagMillis(state, v.received(), nowMillis), Math.max(0, last - v.persisted()),
+            lagMillis(state, v.persisted(), nowMillis)));
       }
       for (LeaderTracker.SyncChange c : tracker.syncHistory()) {
         changes.add(java.time.Instant.ofEpochMilli(c.atMillis()) + " " + c.description());
@@ -1087,6 +1276,16 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         state.currentEpoch(), state.lastPosition(), state.lastPosition(),
         role == Role.LEADER ? state.lastPosition() : leaderLastKnown, state.store().size(), state.logStart(),
         state.retainedEntries(), settings.ackPolicy().toString(), settings.ackLevel().name().toLowerCase(),
-        tracker == null ? 0 : tracker.pendingWrites(), state.divergentWrites().size(), followers, changes);
+        tracker == null ? 0 : tracker.pendingWrites(), state.divergentWrites().size(), followers, changes,
+        settings.logEncoding().format().configName(), stalenessMillis(now), refusedStream);
+  }
+
+  /** How long ago the oldest entry after {@code position} was written: 0 when there is none, -1 when not kept. */
+  private static long lagMillis(ReplicaState state, long position, long nowMillis) {
+    if (position >= state.lastPosition()) {
+      return 0;
+    }
+    long ts = state.timestampOf(position + 1);
+    return ts < 0 ? -1 : Math.max(0, nowMillis - ts);
   }
 }

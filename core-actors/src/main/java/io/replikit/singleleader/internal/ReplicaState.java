@@ -1,5 +1,8 @@
 package io.replikit.singleleader.internal;
 
+import io.replikit.logformat.Nondeterminism;
+import io.replikit.logformat.Transactions;
+import io.replikit.logformat.WalCodec;
 import io.replikit.replication.LogEntry;
 import io.replikit.replication.ReplicaEvent;
 import io.replikit.replication.ReplicaId;
@@ -8,7 +11,9 @@ import io.replikit.singleleader.internal.ReplicaEvents.EpochStart;
 import io.replikit.singleleader.internal.ReplicaEvents.Restore;
 import io.replikit.store.Change;
 import io.replikit.store.KeyValueStore;
+import io.replikit.store.Statement;
 import io.replikit.store.StoreItem;
+import io.replikit.store.StoreLimits;
 import io.replikit.store.VersionedValue;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +37,7 @@ public final class ReplicaState {
   private long lastEpoch;
   private KeyValueStore store;
   private TreePMap<Long, LogEntry> log;
-  private TreePMap<Long, Restore> undo;
+  private TreePMap<Long, List<Restore>> undo;
   private long logStart;
   private long baseEpoch;
   private TreePMap<Long, Long> epochs; // epoch -> first position
@@ -41,6 +46,7 @@ public final class ReplicaState {
   private long currentEpoch;
   private ReplicaId votedFor;
   private TreePVector<DivergentWrite> divergent;
+  private int walReaderVersion = WalCodec.CURRENT_VERSION;
 
   private ReplicaState() {}
 
@@ -59,11 +65,18 @@ public final class ReplicaState {
     c.currentEpoch = currentEpoch;
     c.votedFor = votedFor;
     c.divergent = divergent;
+    c.walReaderVersion = walReaderVersion;
     return c;
   }
 
   public static ReplicaState empty() {
+    return empty(WalCodec.CURRENT_VERSION);
+  }
+
+  /** An empty state of a replica that reads WAL records of storage version {@code walReaderVersion}. */
+  public static ReplicaState empty(int walReaderVersion) {
     ReplicaState s = new ReplicaState();
+    s.walReaderVersion = walReaderVersion;
     s.store = KeyValueStore.empty();
     s.log = TreePMap.empty();
     s.undo = TreePMap.empty();
@@ -76,7 +89,11 @@ public final class ReplicaState {
 
   /** Rebuilds the state a snapshot describes: the store at {@code lastPosition}, with no log kept before it. */
   public static ReplicaState fromSnapshot(ReplicaSnapshot snap) {
-    ReplicaState s = empty();
+    return fromSnapshot(snap, WalCodec.CURRENT_VERSION);
+  }
+
+  public static ReplicaState fromSnapshot(ReplicaSnapshot snap, int walReaderVersion) {
+    ReplicaState s = empty(walReaderVersion);
     s.lastPosition = snap.lastPosition();
     s.lastEpoch = snap.lastEpoch();
     s.baseEpoch = snap.lastEpoch();
@@ -139,11 +156,15 @@ public final class ReplicaState {
           + ", older than the previous entry's epoch " + lastEpoch);
     }
     ReplicaState s = copy();
-    String key = e.change().key();
-    if (key != null) {
-      VersionedValue before = store.get(key).orElse(null);
-      s.undo = undo.plus(e.position(), before == null ? new Restore(key, null, 0, false)
-          : new Restore(key, before.value(), before.version(), true));
+    Transactions.Applied applied = Transactions.apply(store, e.change(), e.position(), walReaderVersion);
+    if (!applied.touched().isEmpty()) {
+      List<Restore> restores = new ArrayList<>(applied.touched().size());
+      for (String key : applied.touched()) {
+        VersionedValue before = store.get(key).orElse(null);
+        restores.add(before == null ? new Restore(key, null, 0, false)
+            : new Restore(key, before.value(), before.version(), true));
+      }
+      s.undo = undo.plus(e.position(), List.copyOf(restores));
     }
     if (e.epoch() > lastEpoch) {
       s.epochs = epochs.plus(e.epoch(), e.position());
@@ -151,7 +172,7 @@ public final class ReplicaState {
     s.lastPosition = e.position();
     s.lastEpoch = e.epoch();
     s.currentEpoch = Math.max(currentEpoch, e.epoch());
-    s.store = store.apply(e.change(), e.position());
+    s.store = applied.after();
     s.log = log.plus(e.position(), e);
     // an entry that extends the log means the leader streams again: a half-received snapshot is abandoned
     s.staging = null;
@@ -181,7 +202,7 @@ public final class ReplicaState {
     // complete: what this replica held after the match point is set aside, and the snapshot replaces the store
     List<DivergentWrite> aside = new ArrayList<>();
     for (LogEntry e : log.tailMap(c.matchPosition(), false).values()) {
-      if (e.change().key() != null) {
+      if (e.change().changesData()) {
         aside.add(new DivergentWrite(e, c.snapshotEpoch(), e.timestampMillis()));
       }
     }
@@ -203,7 +224,7 @@ public final class ReplicaState {
     ReplicaState s = copy();
     List<DivergentWrite> aside = new ArrayList<>();
     for (LogEntry e : t.setAside()) {
-      if (e.change().key() != null) {
+      if (e.change().changesData()) {
         aside.add(new DivergentWrite(e, t.epoch(), t.atMillis()));
       }
     }
@@ -243,28 +264,71 @@ public final class ReplicaState {
 
   /** The outcome of checking one proposed write against the store (and the writes before it in its batch). */
   public sealed interface Decision {
-    record Accepted(LogEntry entry) implements Decision {}
+    /**
+     * Logged as {@code entry}; for a transaction, {@code generatedIds} are the ids its {@code nextId()} calls drew
+     * and {@code rowChanges} the rows it changed.
+     */
+    record Accepted(LogEntry entry, List<Long> generatedIds, int rowChanges) implements Decision {
+      public Accepted(LogEntry entry) {
+        this(entry, List.of(), 0);
+      }
+    }
 
     record VersionMismatch(String key, long expected, long actual) implements Decision {}
+
+    /** A transaction that failed on the leader (a duplicate key, a bad expression, a trigger threw, ...). */
+    record Refused(String reason) implements Decision {}
   }
 
-  /** A write as the leader received it: the change and, for a conditional put, the version it expects. */
-  public record Proposed(Change change, Long expectedVersion) {}
+  /**
+   * A write as the leader received it: a single-key change and, for a conditional put, the version it expects; or
+   * a transaction's statements ({@code change} null).
+   */
+  public record Proposed(Change change, Long expectedVersion, List<Statement> transaction) {
+    public Proposed(Change change, Long expectedVersion) {
+      this(change, expectedVersion, null);
+    }
+  }
+
+  /** How the leader logs transactions, and where it draws non-deterministic values from. */
+  public record Context(Transactions.Encoding encoding, Nondeterminism nondeterminism, StoreLimits limits) {}
 
   /** Entries that a batch of proposed writes becomes, with positions assigned, and a decision per write. */
   public record Appended(List<LogEntry> entries, List<Decision> decisions) {}
 
+  public Appended decide(List<Proposed> writes, long epoch, ReplicaId origin, long nowMillis) {
+    return decide(writes, epoch, origin, nowMillis, null);
+  }
+
   /**
    * Decides a batch of writes on the leader: checks each conditional write against the store as the earlier writes
-   * of the same batch leave it, and assigns consecutive positions to those accepted. Pure: the state is unchanged
-   * until the returned entries are persisted and applied.
+   * of the same batch leave it, runs transactions (in the group's log format, see {@link Transactions#commit}), and
+   * assigns consecutive positions to those accepted. Pure: the state is unchanged until the returned entries are
+   * persisted and applied.
    */
-  public Appended decide(List<Proposed> writes, long epoch, ReplicaId origin, long nowMillis) {
+  public Appended decide(List<Proposed> writes, long epoch, ReplicaId origin, long nowMillis, Context context) {
     List<LogEntry> entries = new ArrayList<>(writes.size());
     List<Decision> decisions = new ArrayList<>(writes.size());
     KeyValueStore working = store;
     long position = lastPosition;
     for (Proposed w : writes) {
+      if (w.transaction() != null) {
+        if (context == null) {
+          throw new IllegalStateException("transactions need a decision context");
+        }
+        try {
+          Transactions.Committed c = Transactions.commit(working, w.transaction(), position + 1,
+              context.nondeterminism(), context.encoding(), context.limits());
+          position++;
+          LogEntry e = new LogEntry(position, epoch, origin, nowMillis, c.change());
+          working = c.after();
+          entries.add(e);
+          decisions.add(new Decision.Accepted(e, c.generatedIds(), c.rowChanges()));
+        } catch (Transactions.Refused r) {
+          decisions.add(new Decision.Refused(r.getMessage()));
+        }
+        continue;
+      }
       long actual = working.versionOf(w.change().key());
       if (w.expectedVersion() != null && w.expectedVersion() != actual) {
         decisions.add(new Decision.VersionMismatch(w.change().key(), w.expectedVersion(), actual));
@@ -321,6 +385,12 @@ public final class ReplicaState {
 
     /** The batch contradicts itself (positions out of sequence, missing entries); {@code reason} says how. */
     record Malformed(String reason) implements Receipt {}
+
+    /**
+     * The entry at {@code position} is one this replica cannot apply (WAL records of another storage version):
+     * the stream is refused, and stays refused, until leader and replica agree; {@code reason} says why.
+     */
+    record Refused(long position, String reason) implements Receipt {}
   }
 
   /**
@@ -342,6 +412,10 @@ public final class ReplicaState {
       }
       if (e.epoch() < (i == 0 ? prevEpoch : batch.get(i - 1).epoch())) {
         return new Receipt.Malformed("entry " + e.position() + " has an older epoch than the entry before it");
+      }
+      java.util.Optional<String> unreadable = Transactions.unreadable(e.change(), walReaderVersion);
+      if (unreadable.isPresent()) {
+        return new Receipt.Refused(e.position(), unreadable.get());
       }
     }
     if (prevPosition > lastPosition) {
@@ -380,8 +454,8 @@ public final class ReplicaState {
     boolean reset = from < logStart;
     List<Restore> restores = new ArrayList<>();
     if (!reset) {
-      for (Restore r : undo.tailMap(from, true).descendingMap().values()) {
-        restores.add(r);
+      for (List<Restore> rs : undo.tailMap(from, true).descendingMap().values()) {
+        restores.addAll(rs);
       }
     }
     return new ReplicaEvents.LogTruncated(from - 1, aside, restores, reset, epoch, nowMillis);
@@ -484,6 +558,11 @@ public final class ReplicaState {
 
   public long lastEpoch() {
     return lastEpoch;
+  }
+
+  /** The WAL storage version this replica reads. */
+  public int walReaderVersion() {
+    return walReaderVersion;
   }
 
   public KeyValueStore store() {
