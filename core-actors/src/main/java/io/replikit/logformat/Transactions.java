@@ -340,6 +340,9 @@ public final class Transactions {
       }
       return NODES.numberNode(l.asDouble() + r.asDouble());
     } else if (e instanceof Expr.Concat concat) {
+      if (concat.parts() == null) {
+        throw new Refused(where + ": a concat has no parts");
+      }
       StringBuilder b = new StringBuilder();
       for (Expr part : concat.parts()) {
         JsonNode v = eval(part, row, where);
@@ -391,7 +394,7 @@ public final class Transactions {
       return new Expr.Lit(NODES.numberNode(id));
     } else if (e instanceof Expr.Add add) {
       return new Expr.Add(pin(add.left(), nd, ids), pin(add.right(), nd, ids));
-    } else if (e instanceof Expr.Concat c) {
+    } else if (e instanceof Expr.Concat c && c.parts() != null) {
       List<Expr> parts = new ArrayList<>(c.parts().size());
       for (Expr p : c.parts()) {
         parts.add(pin(p, nd, ids));

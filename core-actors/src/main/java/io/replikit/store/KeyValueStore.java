@@ -27,7 +27,7 @@ public final class KeyValueStore {
   public static KeyValueStore of(List<StoreItem> items) {
     TreePMap<String, VersionedValue> map = TreePMap.empty();
     for (StoreItem item : items) {
-      map = map.plus(item.key(), new VersionedValue(item.value(), item.version()));
+      map = map.plus(item.key(), new VersionedValue(CanonicalJson.of(item.value()), item.version()));
     }
     return new KeyValueStore(map);
   }
@@ -35,7 +35,7 @@ public final class KeyValueStore {
   /** Applies a logged change written at {@code position}; the position becomes the key's version. */
   public KeyValueStore apply(Change change, long position) {
     if (change instanceof Change.Put put) {
-      return new KeyValueStore(entries.plus(put.key(), new VersionedValue(put.value(), position)));
+      return new KeyValueStore(entries.plus(put.key(), new VersionedValue(CanonicalJson.of(put.value()), position)));
     } else if (change instanceof Change.Delete) {
       return new KeyValueStore(entries.minus(change.key()));
     }
@@ -49,7 +49,7 @@ public final class KeyValueStore {
 
   /** Sets {@code key} to {@code value} at {@code version}. */
   public KeyValueStore put(String key, JsonNode value, long version) {
-    return new KeyValueStore(entries.plus(key, new VersionedValue(value, version)));
+    return new KeyValueStore(entries.plus(key, new VersionedValue(CanonicalJson.of(value), version)));
   }
 
   public KeyValueStore remove(String key) {
