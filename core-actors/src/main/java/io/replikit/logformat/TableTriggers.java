@@ -1,6 +1,5 @@
 package io.replikit.logformat;
 
-import io.replikit.store.RowRecord;
 import io.replikit.store.TriggerOutput;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,11 +35,11 @@ public final class TableTriggers {
   }
 
   /** Runs the triggers of each change's table, in order; a trigger's exception propagates (the commit fails). */
-  public List<TriggerOutput> fire(List<RowRecord.RowChange> changes) {
+  public List<TriggerOutput> fire(List<TriggerEvent> events) {
     List<TriggerOutput> out = new ArrayList<>();
-    for (RowRecord.RowChange change : changes) {
-      for (TableTrigger trigger : byTable.getOrDefault(change.table(), List.of())) {
-        List<TriggerOutput> produced = trigger.onCommit(change);
+    for (TriggerEvent event : events) {
+      for (TableTrigger trigger : byTable.getOrDefault(event.table(), List.of())) {
+        List<TriggerOutput> produced = trigger.onCommit(event);
         if (produced != null) {
           out.addAll(produced);
         }

@@ -86,7 +86,7 @@ public final class Transactions {
       }
       pinned.add(pin(s, nondeterminism, ids, i));
     }
-    Executed ex = execute(store, pinned, position);
+    Executed ex = execute(store, pinned, position, encoding.format() == LogFormat.TRIGGER);
     for (RowRecord.RowChange c : ex.changes()) {
       JsonNode value = ex.after().get(RowKey.of(c.table(), c.primaryKey())).map(VersionedValue::value).orElse(null);
       Optional<String> problem = limits.checkRow(c.table(), c.primaryKey(), value);
@@ -112,7 +112,7 @@ public final class Transactions {
       case TRIGGER:
         List<TriggerOutput> outputs;
         try {
-          outputs = encoding.triggers().fire(ex.changes());
+          outputs = encoding.triggers().fire(ex.events());
         } catch (RuntimeException e) {
           throw new Refused("a trigger failed, so the transaction is refused: " + e);
         }
@@ -143,7 +143,7 @@ public final class Transactions {
       return new Applied(store.apply(change, position), Set.of(change.key()));
     } else if (change instanceof Change.Statements s) {
       try {
-        Executed ex = execute(store, s.statements(), position);
+        Executed ex = execute(store, s.statements(), position, false);
         return new Applied(ex.after(), ex.touched());
       } catch (Refused e) {
         throw new IllegalStateException("a logged statement failed on this replica at position " + position + ": "
@@ -223,11 +223,24 @@ public final class Transactions {
 
   // --- executing statements ---
 
-  private record Executed(KeyValueStore after, List<RowRecord.RowChange> changes, Set<String> touched) {}
+  private record Executed(KeyValueStore after, List<RowRecord.RowChange> changes, Set<String> touched,
+      List<TriggerEvent> events) {}
 
-  private static Executed execute(KeyValueStore store, List<Statement> statements, long position) {
+  private static TriggerEvent event(KeyValueStore before, KeyValueStore after, RowRecord.RowChange change) {
+    String key = RowKey.of(change.table(), change.primaryKey());
+    return new TriggerEvent(change, rowOf(before, key), rowOf(after, key));
+  }
+
+  private static ObjectNode rowOf(KeyValueStore store, String key) {
+    return store.get(key).map(v -> v.value() instanceof ObjectNode o ? o.deepCopy() : null).orElse(null);
+  }
+
+  /** Runs statements in order; {@code withEvents}: also record each change's row before and after (for triggers). */
+  private static Executed execute(KeyValueStore store, List<Statement> statements, long position,
+      boolean withEvents) {
     KeyValueStore s = store;
     List<RowRecord.RowChange> changes = new ArrayList<>();
+    List<TriggerEvent> events = new ArrayList<>();
     Set<String> touched = new LinkedHashSet<>();
     for (int i = 0; i < statements.size(); i++) {
       Statement st = statements.get(i);
@@ -246,7 +259,11 @@ public final class Transactions {
           columns.set(c.getKey(), eval(c.getValue(), null, where));
         }
         RowRecord.Inserted rec = new RowRecord.Inserted(ins.table(), pk, columns);
+        KeyValueStore before = s;
         s = applyRecord(s, rec, position);
+        if (withEvents) {
+          events.add(event(before, s, rec));
+        }
         changes.add(rec);
         touched.add(key);
       } else if (st instanceof Statement.Update upd) {
@@ -256,20 +273,28 @@ public final class Transactions {
             values.set(c.getKey(), eval(c.getValue(), row.value(), where));
           }
           RowRecord.Updated rec = new RowRecord.Updated(upd.table(), row.key(), values);
+          KeyValueStore before = s;
           s = applyRecord(s, rec, position);
+          if (withEvents) {
+            events.add(event(before, s, rec));
+          }
           changes.add(rec);
           touched.add(RowKey.of(upd.table(), row.key()));
         }
       } else if (st instanceof Statement.Delete del) {
         for (StoreItem row : select(s, del.table(), del.where(), where)) {
           RowRecord.Deleted rec = new RowRecord.Deleted(del.table(), row.key());
+          KeyValueStore before = s;
           s = applyRecord(s, rec, position);
+          if (withEvents) {
+            events.add(event(before, s, rec));
+          }
           changes.add(rec);
           touched.add(RowKey.of(del.table(), row.key()));
         }
       }
     }
-    return new Executed(s, changes, touched);
+    return new Executed(s, changes, touched, events);
   }
 
   private static String kind(Statement s) {

@@ -8,8 +8,10 @@ import java.time.Duration;
  * @param minPosition serve only once this replica has applied the log up to this position (0: any). A session
  *     token from a write gives read-your-writes; the highest position a session has seen gives monotonic reads.
  * @param maxStalenessMillis serve only if this replica is known to have held everything its leader had no longer
- *     than this many milliseconds ago (negative: any staleness). Measured on the replica's own clock from the
- *     leader's heartbeats, so it is exact up to one message delay; a leader without a majority lease refuses.
+ *     than this many milliseconds ago (negative: any staleness). Measured without comparing clocks: a follower
+ *     takes the leader's latest message as sent one round trip (which the leader measures and tells it) before it
+ *     arrived, so a slow link counts in full and the bound errs on the safe side; a follower that has not yet
+ *     learnt a round trip, or a leader without a majority lease, refuses such reads.
  * @param maxWait how long the replica may wait to meet the two bounds before refusing with
  *     {@link Replica.TooStale} (null: the group's {@code read-wait-timeout}; never longer than it)
  */

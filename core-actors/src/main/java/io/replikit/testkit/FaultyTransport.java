@@ -63,6 +63,7 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
   private volatile Faults faults;
   private final Map<String, Random> links = new ConcurrentHashMap<>();
   private final Set<String> blocked = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> latencies = new ConcurrentHashMap<>();
   private final ScheduledExecutorService delayer;
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -116,9 +117,25 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
     blocked.add(link(from, to));
   }
 
-  /** Restores every link. */
+  /**
+   * Makes every message on the link from {@code from} to {@code to} take {@code latency} (a slow link: a far
+   * datacenter, a congested route), in the order sent; on top of the random faults. Zero makes it fast again.
+   */
+  public void slow(ReplicaId from, ReplicaId to, Duration latency) {
+    if (latency == null || latency.isNegative()) {
+      throw new IllegalArgumentException("latency must be zero or positive, was " + latency);
+    }
+    if (latency.isZero()) {
+      latencies.remove(link(from, to));
+    } else {
+      latencies.put(link(from, to), latency.toNanos());
+    }
+  }
+
+  /** Restores every link: no partition, no slow link. */
   public void heal() {
     blocked.clear();
+    latencies.clear();
   }
 
   @Override
@@ -154,10 +171,12 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
     if (duplicate) {
       duplicated.incrementAndGet();
     }
+    long latency = latencies.getOrDefault(link, 0L);
     for (int i = 0; i < copies; i++) {
-      if (delay && delayNanos > 0) {
+      if (latency > 0 || (delay && delayNanos > 0)) {
         delayed.incrementAndGet();
-        delayer.schedule(() -> deliver(link, from, to, message), delayNanos, TimeUnit.NANOSECONDS);
+        delayer.schedule(() -> deliver(link, from, to, message), latency + (delay ? delayNanos : 0),
+            TimeUnit.NANOSECONDS);
       } else {
         delegate.send(from, to, message);
       }

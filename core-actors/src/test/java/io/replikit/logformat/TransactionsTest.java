@@ -167,14 +167,26 @@ class TransactionsTest {
 
   @Test
   void triggersChooseWhatToReplicateWhereAndAThrowingTriggerRefusesTheCommit() {
-    TableTriggers triggers = TableTriggers.none().on("accounts", change ->
-        change instanceof RowRecord.Inserted ins && ins.columns().get("balance").asInt() > 50
-            ? List.of(new TriggerOutput("audit", change)) : List.of());
+    // the trigger filters on the whole row after the change, so updates that set other columns are seen too
+    TableTriggers triggers = TableTriggers.none().on("accounts", event ->
+        event.after() != null && event.after().path("balance").asDouble() > 50
+            ? List.of(new TriggerOutput("audit", event.change())) : List.of());
     Run run = runOnLeader(new Transactions.Encoding(LogFormat.TRIGGER, 2, triggers));
     Change.Rows first = (Change.Rows) run.log().get(0);
     assertEquals(1, first.triggered().size(), "only alice's insert passes the trigger's filter");
     assertEquals("alice", first.triggered().get(0).change().primaryKey());
-    TableTriggers failing = TableTriggers.none().on("accounts", change -> {
+    Change.Rows sweep = (Change.Rows) run.log().get(3);
+    assertEquals(List.of("alice"), sweep.triggered().stream().map(o -> o.change().primaryKey()).toList(),
+        "the sweep set balance and touchedAt; only alice's whole row stays above 50");
+    TableTriggers beforeAndAfter = TableTriggers.none().on("accounts", event -> {
+      if (event.change() instanceof RowRecord.Deleted) {
+        assertEquals(35.5, event.before().path("balance").asDouble(), "a delete sees the row it removes");
+        assertEquals(null, event.after());
+      }
+      return List.of();
+    });
+    runOnLeader(new Transactions.Encoding(LogFormat.TRIGGER, 2, beforeAndAfter));
+    TableTriggers failing = TableTriggers.none().on("accounts", event -> {
       throw new IllegalStateException("audit store is full");
     });
     Transactions.Refused r = assertThrows(Transactions.Refused.class, () -> Transactions.commit(KeyValueStore.empty(),

@@ -143,12 +143,12 @@ class LogFormatsTest {
 
   @Test
   void aTriggerThatThrowsRefusesTheTransactionAndOneThatFiltersIsLogged() {
-    TableTriggers triggers = TableTriggers.none().on("orders", change -> {
-      if (change instanceof RowRecord.Inserted ins && ins.columns().path("amount").asInt() < 0) {
+    TableTriggers triggers = TableTriggers.none().on("orders", event -> {
+      if (event.after() != null && event.after().path("amount").asInt() < 0) {
         throw new IllegalArgumentException("negative amount");
       }
-      return change instanceof RowRecord.Inserted ins && ins.columns().path("amount").asInt() > 100
-          ? List.of(new TriggerOutput("big-orders", change)) : List.of();
+      return event.after() != null && event.after().path("amount").asInt() > 100
+          ? List.of(new TriggerOutput("big-orders", event.change())) : List.of();
     });
     SingleLeaderSettings settings = TestGroup.settings(kit).withLogFormat(LogFormat.TRIGGER).withTriggers(triggers);
     try (TestGroup g = new TestGroup(kit, settings, 7, "a", "b").startAll()) {

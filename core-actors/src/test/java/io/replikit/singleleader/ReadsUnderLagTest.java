@@ -199,6 +199,46 @@ class ReadsUnderLagTest {
   }
 
   @Test
+  void boundedStalenessCountsTheTimeTheLeadersMessagesSpendOnASlowLink() throws Exception {
+    try (TestGroup g = new TestGroup(kit, TestGroup.settings(kit), 17, "a", "b").startAll()) {
+      g.putAndWait("x", "v");
+      g.awaitCaughtUp("b");
+      // every message on the link takes about 150 ms: b hears heartbeats all the time, but what they say is old
+      g.transport.slow(TestGroup.id("a"), TestGroup.id("b"), Duration.ofMillis(150));
+      g.transport.slow(TestGroup.id("b"), TestGroup.id("a"), Duration.ofMillis(150));
+      kit.createTestProbe().awaitAssert(TestGroup.WAIT, () -> {
+        ReplicaStatus b = g.status("b");
+        assertTrue(b.stalenessMillis() >= 150, "b counts the round trip into its staleness: " + b.stalenessMillis());
+        return null;
+      });
+      TestProbe<Replica.ReadReply> probe = kit.createTestProbe();
+      g.ref("b").tell(new Replica.Read("x",
+          ReadConsistency.maxStaleness(Duration.ofMillis(50)).withMaxWait(Duration.ZERO), probe.getRef()));
+      assertInstanceOf(Replica.TooStale.class, probe.receiveMessage(TestGroup.WAIT));
+      g.ref("b").tell(new Replica.Read("x",
+          ReadConsistency.maxStaleness(Duration.ofSeconds(3)).withMaxWait(Duration.ZERO), probe.getRef()));
+      assertInstanceOf(Replica.Found.class, probe.receiveMessage(TestGroup.WAIT));
+      g.transport.heal();
+    }
+  }
+
+  @Test
+  void rowsAreReadByTheirKeyWithTheSameConsistency() throws Exception {
+    try (TestGroup g = new TestGroup(kit, TestGroup.settings(kit), 18, "a", "b").startAll()) {
+      Replica.Committed c = (Replica.Committed) g.transact(List.of(io.replikit.store.Statement.insert("users",
+          io.replikit.store.Expr.lit("u1"), Map.of("name", io.replikit.store.Expr.lit("Ada")))));
+      TestProbe<Replica.ReadReply> probe = kit.createTestProbe();
+      g.ref("b").tell(new Replica.Read(Replica.rowKey("users", "u1"), ReadConsistency.atLeast(c.position()),
+          probe.getRef()));
+      Replica.Found found = (Replica.Found) probe.receiveMessage(TestGroup.WAIT);
+      assertEquals("Ada", found.value().path("name").asText());
+      g.ref("b").tell(new Replica.Read(Replica.rowKey("no such table!", "u1"), ReadConsistency.any(),
+          probe.getRef()));
+      assertTrue(((Replica.ReadRejected) probe.receiveMessage(TestGroup.WAIT)).reason().contains("table name"));
+    }
+  }
+
+  @Test
   void boundedStalenessRefusesALaggingReplicaAndLagIsShownAtEveryLevel() throws Exception {
     try (TestGroup g = groupWithLaggingC(16)) {
       g.putAndWait("x", "new");

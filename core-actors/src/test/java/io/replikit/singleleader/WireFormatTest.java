@@ -59,7 +59,7 @@ class WireFormatTest {
     TestProbe<Replica.WriteReply> replies = kit.createTestProbe();
     List<Object> messages = List.of(
         new Protocol.FollowRequest(ReplicaId.of("f"), 2, 6, 2, List.of(new ReplicaEvents.EpochStart(2, 1))),
-        new Protocol.AppendEntries(l, 2, 6, 2, List.of(entry, delete), 8, 123456789L, true),
+        new Protocol.AppendEntries(l, 2, 6, 2, List.of(entry, delete), 8, 123456789L, true, 4_000_000L),
         new Protocol.Progress(ReplicaId.of("f"), 2, 8, 7, 7, true, 123456789L),
         new Protocol.SnapshotChunk(l, 2, 99, 8, 2, 0, 1, List.of(new StoreItem("k", doc, 7)),
             List.of(new ReplicaEvents.EpochStart(2, 1)), 5),

@@ -32,9 +32,12 @@ public final class Protocol {
    * (empty: a heartbeat). {@code prevPosition} -1 announces a new leader: the follower answers with a
    * {@link FollowRequest}. {@code sentNanos} is echoed back so the leader knows how fresh its majority is (its
    * lease); {@code synchronous} tells the follower it is one of the synchronous ones, which elections prefer.
+   * {@code roundTripNanos}: the last round trip the leader measured to this follower (0: none yet), an upper bound
+   * on how long this message took, so the follower can tell how old its data may be without trusting clocks.
    */
   public record AppendEntries(ReplicaId leader, long epoch, long prevPosition, long prevEpoch,
-      List<LogEntry> entries, long leaderLastPosition, long sentNanos, boolean synchronous) implements Message {}
+      List<LogEntry> entries, long leaderLastPosition, long sentNanos, boolean synchronous, long roundTripNanos)
+      implements Message {}
 
   /**
    * Follower to leader: its positions by level. {@code gap}: it received entries that do not follow its log, so

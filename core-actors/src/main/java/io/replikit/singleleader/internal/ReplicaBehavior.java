@@ -102,6 +102,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   // leader (volatile: rebuilt on every election)
   private LeaderTracker<Reply> tracker;
+  private final java.util.Map<ReplicaId, Long> roundTrips = new java.util.HashMap<>();
   private List<Request> buffer = new ArrayList<>();
   private boolean flushScheduled;
   private long idCounter;
@@ -289,7 +290,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   private Effect<ReplicaEvent, ReplicaState> onRead(ReplicaState state, Replica.Command read) {
     ReadConsistency c = consistencyOf(read);
-    Optional<String> problem = read instanceof Replica.Read r ? settings.storeLimits().checkKey(r.key())
+    Optional<String> problem = read instanceof Replica.Read r ? checkReadKey(r.key())
         : io.replikit.store.RowKey.checkTable(((Replica.ReadTable) read).table());
     if (problem.isEmpty() && c == null) {
       problem = Optional.of("the read's consistency is missing (use ReadConsistency.any())");
@@ -311,6 +312,15 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       waitingReads.add(new WaitingRead(read, c, now + wait));
     }
     return Effect().none();
+  }
+
+  /** A plain key, or the key of a row ({@link Replica#rowKey}). */
+  private Optional<String> checkReadKey(String key) {
+    if (io.replikit.store.RowKey.isRow(key)) {
+      return settings.storeLimits().checkRow(io.replikit.store.RowKey.table(key),
+          io.replikit.store.RowKey.primaryKey(key), null);
+    }
+    return settings.storeLimits().checkKey(key);
   }
 
   private static ReadConsistency consistencyOf(Replica.Command read) {
@@ -568,10 +578,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       if (s instanceof LeaderTracker.Send.Entries e) {
         transport.send(self, e.to(), new Protocol.AppendEntries(self, epoch, e.from() - 1,
             state.epochAt(e.from() - 1), state.entries(e.from(), e.toPosition()), state.lastPosition(), now,
-            tracker.isSynchronous(e.to(), now)));
+            tracker.isSynchronous(e.to(), now), roundTrips.getOrDefault(e.to(), 0L)));
       } else if (s instanceof LeaderTracker.Send.Announce a) {
         transport.send(self, a.to(), new Protocol.AppendEntries(self, epoch, -1, 0, List.of(),
-            state.lastPosition(), now, false));
+            state.lastPosition(), now, false, roundTrips.getOrDefault(a.to(), 0L)));
       } else if (s instanceof LeaderTracker.Send.Chunk c) {
         transport.send(self, c.to(), new Protocol.SnapshotChunk(self, epoch, c.transferId(), c.snapshotPosition(),
             c.snapshotEpoch(), c.index(), c.total(), c.items(),
@@ -850,6 +860,11 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       if (!tracker.knows(p.follower()) || p.epoch() < state.currentEpoch()) {
         return Effect().none();
       }
+      if (p.echoNanos() > 0 && p.echoNanos() <= now) {
+        // the echo is of this leader's own clock: now - echo bounds a round trip (and over-estimates it, if the
+        // follower echoed late), which is safe for what followers use it for
+        roundTrips.put(p.follower(), now - p.echoNanos());
+      }
       LeaderTracker.ProgressOutcome<Reply> outcome = tracker.onProgress(p.follower(), p.received(), p.persisted(),
           p.applied(), p.gap(), p.echoNanos(), state.lastPosition(), now);
       for (LeaderTracker.LagSample sample : outcome.lag()) {
@@ -1047,9 +1062,12 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     lastHeardFromLeader = now;
     electionDeadline = now + randomTimeout();
     synchronousHint = a.synchronous();
-    if (a.leaderLastPosition() >= leaderLastKnown) {
+    if (a.leaderLastPosition() >= leaderLastKnown && a.roundTripNanos() > 0) {
+      // the leader held no more than leaderLastPosition when it sent this, at most one round trip ago
       leaderLastKnown = a.leaderLastPosition();
-      leaderLastHeardNanos = now;
+      leaderLastHeardNanos = now - a.roundTripNanos();
+    } else if (a.leaderLastPosition() > leaderLastKnown) {
+      leaderLastKnown = a.leaderLastPosition();
     }
     markFresh(state);
     boolean newLeader = !a.leader().equals(attachedLeader) || (attachedEpoch != -1 && attachedEpoch != a.epoch());

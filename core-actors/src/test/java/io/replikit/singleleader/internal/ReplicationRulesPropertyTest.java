@@ -96,10 +96,10 @@ class ReplicationRulesPropertyTest {
       for (LeaderTracker.Send s : tracker.sends(leader.lastPosition(), leader.logStart(), now, 10 * MS)) {
         if (s instanceof LeaderTracker.Send.Entries e) {
           network.add(new Msg(false, new Protocol.AppendEntries(L, 1, e.from() - 1, leader.epochAt(e.from() - 1),
-              leader.entries(e.from(), e.toPosition()), leader.lastPosition(), now, false)));
+              leader.entries(e.from(), e.toPosition()), leader.lastPosition(), now, false, 0)));
         } else if (s instanceof LeaderTracker.Send.Announce) {
           network.add(new Msg(false, new Protocol.AppendEntries(L, 1, -1, 0, List.of(), leader.lastPosition(), now,
-              false)));
+              false, 0)));
         } else if (s instanceof LeaderTracker.Send.Chunk c) {
           network.add(new Msg(false, new Protocol.SnapshotChunk(L, 1, c.transferId(), c.snapshotPosition(),
               c.snapshotEpoch(), c.index(), c.total(), c.items(), leader.epochHistoryUpTo(c.snapshotPosition()),
