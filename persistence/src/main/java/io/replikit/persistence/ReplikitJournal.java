@@ -75,6 +75,7 @@ public final class ReplikitJournal {
     int poolSize = intAtLeast(journal, "pool-size", 1);
     long connectionTimeoutMs = durationAtLeast(journal, "connection-timeout", Duration.ofSeconds(1)).toMillis();
     bool(journal, "create-schema");
+    long refreshMs = cdcRefreshInterval(base).toMillis();
 
     String profile;
     String driver;
@@ -135,6 +136,8 @@ public final class ReplikitJournal {
     overlay.put("jdbc-snapshot-store.use-shared-db", SHARED_DATABASE);
     overlay.put("jdbc-read-journal.use-shared-db", SHARED_DATABASE);
     overlay.put("jdbc-durable-state-store.use-shared-db", SHARED_DATABASE);
+    // how soon a live change feed (io.replikit.persistence.cdc.ChangeFeed) sees a new entry
+    overlay.put("jdbc-read-journal.refresh-interval", refreshMs + "ms");
     overlay.put(DB + ".profile", profile);
     overlay.put(DB + ".db.url", url);
     overlay.put(DB + ".db.user", user);
@@ -321,6 +324,23 @@ public final class ReplikitJournal {
     } catch (ConfigException e) {
       throw new IllegalArgumentException(SECTION + " is invalid: " + e.getMessage(), e);
     }
+  }
+
+  /** {@code replikit.cdc.refresh-interval}: how often the JDBC read journal polls for live queries. */
+  private static Duration cdcRefreshInterval(Config base) {
+    String path = "replikit.cdc.refresh-interval";
+    Config withDefaults = base.withFallback(
+        ConfigFactory.defaultReference(ReplikitJournal.class.getClassLoader())).resolve();
+    Duration value;
+    try {
+      value = withDefaults.getDuration(path);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException(path + " must be a duration such as 1s: " + e.getMessage(), e);
+    }
+    if (value.toMillis() < 10) {
+      throw new IllegalArgumentException(path + " must be at least 10ms, was " + withDefaults.getString(path));
+    }
+    return value;
   }
 
   private static String string(Config journal, String key) {

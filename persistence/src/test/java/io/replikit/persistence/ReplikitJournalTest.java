@@ -85,6 +85,17 @@ class ReplikitJournalTest {
   }
 
   @Test
+  void theChangeFeedRefreshIntervalDrivesTheReadJournalsPolling() {
+    assertEquals(Duration.ofSeconds(1),
+        ReplikitJournal.configure(ConfigFactory.load()).getDuration("jdbc-read-journal.refresh-interval"));
+    assertEquals(Duration.ofMillis(50), ReplikitJournal.configure(journal("replikit.cdc.refresh-interval = 50ms"))
+        .getDuration("jdbc-read-journal.refresh-interval"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ReplikitJournal.configure(journal("replikit.cdc.refresh-interval = 1ms")));
+    assertEquals("replikit.cdc.refresh-interval must be at least 10ms, was 1ms", e.getMessage());
+  }
+
+  @Test
   void theBaseConfigurationIsKeptUnderneath() {
     Config c = ReplikitJournal.h2InMemory("unit-b",
         ConfigFactory.parseString("akka.actor.serialize-messages = on, my.app.setting = 7")
