@@ -139,24 +139,48 @@ public final class Replica {
   /** The answer to a {@link Get}. */
   public sealed interface ReadReply extends WireMessage {}
 
-  public record Found(String key, JsonNode value, long version, ReplicaId servedBy, long appliedPosition)
-      implements ReadReply {}
+  /**
+   * {@code key} holds {@code value}, last written at log position {@code version}, on {@code servedBy}, which had
+   * applied the log up to {@code appliedPosition}; {@code stalenessMillis}: how old that replica's data may be (0 on
+   * a leader holding its lease, -1 unknown), as bounded-staleness reads measure it.
+   */
+  public record Found(String key, JsonNode value, long version, ReplicaId servedBy, long appliedPosition,
+      long stalenessMillis) implements ReadReply {
+    public Found(String key, JsonNode value, long version, ReplicaId servedBy, long appliedPosition) {
+      this(key, value, version, servedBy, appliedPosition, -1);
+    }
+  }
 
-  public record NotFound(String key, ReplicaId servedBy, long appliedPosition) implements ReadReply {}
+  public record NotFound(String key, ReplicaId servedBy, long appliedPosition, long stalenessMillis)
+      implements ReadReply {
+    public NotFound(String key, ReplicaId servedBy, long appliedPosition) {
+      this(key, servedBy, appliedPosition, -1);
+    }
+  }
 
   public record ReadRejected(String reason) implements ReadReply {}
 
   /** The rows of a table, each item's key being its primary key. */
-  public record TableRows(String table, List<StoreItem> rows, ReplicaId servedBy, long appliedPosition)
-      implements ReadReply {}
+  public record TableRows(String table, List<StoreItem> rows, ReplicaId servedBy, long appliedPosition,
+      long stalenessMillis) implements ReadReply {
+    public TableRows(String table, List<StoreItem> rows, ReplicaId servedBy, long appliedPosition) {
+      this(table, rows, servedBy, appliedPosition, -1);
+    }
+  }
 
   /**
    * This replica could not meet the read's consistency within its wait: it had applied up to
    * {@code appliedPosition} (the read asked for {@code requiredPosition}) and its data was {@code stalenessMillis}
-   * old (-1: unknown). Nothing is wrong with the data; read from a replica further ahead, or from the leader.
+   * old (-1: unknown). Nothing is wrong with the data; read from a replica further ahead, or from
+   * {@code leader} (the leader this replica knows of, null if none).
    */
   public record TooStale(ReplicaId servedBy, long appliedPosition, long requiredPosition, long stalenessMillis,
-      String reason) implements ReadReply {}
+      String reason, ReplicaId leader) implements ReadReply {
+    public TooStale(ReplicaId servedBy, long appliedPosition, long requiredPosition, long stalenessMillis,
+        String reason) {
+      this(servedBy, appliedPosition, requiredPosition, stalenessMillis, reason, null);
+    }
+  }
 
   // --- factories ---
 

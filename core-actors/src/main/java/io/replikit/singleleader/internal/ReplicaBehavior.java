@@ -361,18 +361,21 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         : "replica " + self + "'s data is " + (staleness < 0 ? "of unknown age (it has not heard from a leader)"
             : staleness + " ms old") + ", more than the " + c.maxStalenessMillis() + " ms the read allows";
     return new Replica.TooStale(self, state.lastPosition(), c.minPosition(), staleness,
-        why + "; read from another replica or the leader" + (currentLeader == null ? "" : " (" + currentLeader + ")"));
+        why + "; read from another replica or the leader" + (currentLeader == null ? "" : " (" + currentLeader + ")"),
+        currentLeader);
   }
 
   private void serve(ReplicaState state, Replica.Command read) {
+    long staleness = stalenessMillis(clock.nanos());
     if (read instanceof Replica.Read r) {
       Optional<VersionedValue> v = state.store().get(r.key());
       r.replyTo().tell(v.<Replica.ReadReply>map(value ->
-              new Replica.Found(r.key(), value.value(), value.version(), self, state.lastPosition()))
-          .orElseGet(() -> new Replica.NotFound(r.key(), self, state.lastPosition())));
+              new Replica.Found(r.key(), value.value(), value.version(), self, state.lastPosition(), staleness))
+          .orElseGet(() -> new Replica.NotFound(r.key(), self, state.lastPosition(), staleness)));
     } else {
       Replica.ReadTable t = (Replica.ReadTable) read;
-      t.replyTo().tell(new Replica.TableRows(t.table(), state.store().table(t.table()), self, state.lastPosition()));
+      t.replyTo().tell(new Replica.TableRows(t.table(), state.store().table(t.table()), self, state.lastPosition(),
+          staleness));
     }
   }
 
@@ -669,7 +672,9 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   /** Starts a pre-vote, or (skipping it: a new group's first epoch, a switchover) a real election. */
   private Effect<ReplicaEvent, ReplicaState> startElection(ReplicaState state, long now, boolean skipPreVote) {
     role = Role.CANDIDATE;
-    currentLeader = null;
+    if (skipPreVote) {
+      currentLeader = null;
+    } // a pre-vote leaves the epoch as it is: the leader it knows stays the best hint until a real election starts
     votes.clear();
     votes.add(self);
     electionDeadline = now + randomTimeout();
@@ -694,6 +699,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     long epoch = state.currentEpoch() + 1;
     return Effect().persist((ReplicaEvent) new ReplicaEvents.EpochVoted(epoch, self)).thenRun(s -> {
       role = Role.CANDIDATE;
+      currentLeader = null;
       preVoting = false;
       electionEpoch = epoch;
       votes.clear();

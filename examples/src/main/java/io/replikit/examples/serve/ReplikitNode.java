@@ -2,6 +2,7 @@ package io.replikit.examples.serve;
 
 import akka.Done;
 import akka.actor.Address;
+import akka.actor.Cancellable;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -18,6 +19,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.replikit.metrics.ReplicaMetrics;
 import io.replikit.cluster.ReceptionistTransport;
 import io.replikit.examples.support.ReplicaHost;
 import io.replikit.persistence.ReplikitJournal;
@@ -42,7 +46,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One running {@code replikit serve} node: an Akka Cluster member (Artery TCP) that hosts one replica of each
  * configured group, reaching the other members' replicas through the Receptionist
- * ({@link ReceptionistTransport}), with the {@link HttpApi} on its HTTP port.
+ * ({@link ReceptionistTransport}), with the {@link HttpApi} on its HTTP port. Its replicas' status is polled every
+ * {@code metrics-interval} into the Micrometer gauges of {@link ReplicaMetrics} that {@code GET /metrics} exports,
+ * and the positions each user wrote at are kept in a {@link SharedTokenStore} announced to the other nodes.
  *
  * <p>Startup order matters: the journal schema exists before any replica recovers, and the HTTP port opens only
  * once every replica runs. On a graceful stop ({@link #stop()}, SIGTERM through Akka's JVM shutdown hook) a node
@@ -105,8 +111,18 @@ public final class ReplikitNode {
         }
       }
       // redirects only ever point at other nodes, so the peers map need not know this node's own port
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpApi api = new HttpApi(system, settings.node(), groups, settings.peers(), settings.maxBodyBytes(),
-          settings.readTimeout(), replicaSettings.writeTimeout(), () -> clusterJson(system));
+          settings.readTimeout(), replicaSettings.writeTimeout(), replicaSettings.readWaitTimeout(),
+          () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry);
+      Cancellable polling = api.metrics().pollEvery(system, api.replicas(), settings.node(),
+          settings.metricsInterval());
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "replikit-metrics", () -> {
+            polling.cancel();
+            registry.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
       ServerBinding binding;
       try {
         binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()).bind(api.route())

@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  * @param maxBodyBytes largest request body accepted
  * @param readTimeout how long reads and status requests wait for the local replica
  * @param handoverTimeout how long a stopping leader waits for its switchover
+ * @param metricsInterval how often the replicas' status is polled into the metrics of {@code GET /metrics}
  */
 public record ServeSettings(
     String node,
@@ -49,7 +50,8 @@ public record ServeSettings(
     Map<String, String> peers,
     long maxBodyBytes,
     Duration readTimeout,
-    Duration handoverTimeout) {
+    Duration handoverTimeout,
+    Duration metricsInterval) {
 
   /** The actor system name every node uses: cluster members must share it. */
   public static final String SYSTEM_NAME = "replikit";
@@ -236,8 +238,9 @@ public record ServeSettings(
     }
     Duration readTimeout = positiveDuration(c, "read-timeout");
     Duration handoverTimeout = positiveDuration(c, "handover-timeout");
+    Duration metricsInterval = positiveDuration(c, "metrics-interval");
     return new ServeSettings(node, host, port, httpHost, httpPort, seeds, dataDir, groups, peers, maxBody,
-        readTimeout, handoverTimeout);
+        readTimeout, handoverTimeout, metricsInterval);
   }
 
   /**

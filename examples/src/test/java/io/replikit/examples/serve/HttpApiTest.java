@@ -13,9 +13,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.ConfigFactory;
 import io.replikit.examples.support.KvClient;
 import io.replikit.replication.ReplicaId;
+import io.replikit.singleleader.ReadConsistency;
 import io.replikit.singleleader.Replica;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import io.replikit.singleleader.ReplicaStatus;
+import io.replikit.store.StoreItem;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -28,8 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The HTTP answers to the replies a one-node test cannot provoke on demand (a follower that knows its leader, a
- * leader without its lease, a write not confirmed in time, a failed switchover), given by scripted replicas: each
- * answers a write according to its key.
+ * leader without its lease, a write not confirmed in time, a failed switchover, a follower that lags), given by
+ * scripted replicas: each answers a write according to its key, and a read according to how far behind it plays.
  */
 class HttpApiTest {
   private static ActorSystem<Void> system;
@@ -37,17 +39,47 @@ class HttpApiTest {
   private static String base;
   private static final KvClient client = new KvClient(Duration.ofSeconds(10));
 
+  /**
+   * How a scripted replica reads: its role and leader, the position it has applied and how old its data is. It
+   * serves a read that asks for no more than that and answers {@code TooStale} at once otherwise.
+   */
+  private record Lag(String role, String leader, long applied, long staleness) {}
+
   /** A replica that answers writes by key and plays leader ({@code leads}) or a follower of n2. */
   private static Behavior<Replica.Command> scripted(boolean leads) {
+    return scripted(leads ? new Lag("leader", "n1", 10, 0) : new Lag("follower", "n2", 10, 20));
+  }
+
+  private static Behavior<Replica.Command> scripted(Lag lag) {
+    ReplicaId self = ReplicaId.of("n1");
     return Behaviors.receive(Replica.Command.class)
         .onMessage(Replica.Write.class, w -> {
           w.replyTo().tell(reply(w.change().key()));
           return Behaviors.same();
         })
+        .onMessage(Replica.Transact.class, t -> {
+          t.replyTo().tell(new Replica.Committed(8, 4, List.of(42L), t.statements().size()));
+          return Behaviors.same();
+        })
+        .onMessage(Replica.Read.class, r -> {
+          r.replyTo().tell(meets(lag, r.consistency())
+              ? new Replica.Found(r.key(), JsonNodeFactory.instance.textNode("old"), 3, self, lag.applied(),
+                  lag.staleness())
+              : tooStale(lag, r.consistency()));
+          return Behaviors.same();
+        })
+        .onMessage(Replica.ReadTable.class, r -> {
+          r.replyTo().tell(meets(lag, r.consistency())
+              ? new Replica.TableRows(r.table(), List.of(new StoreItem("alice",
+                  JsonNodeFactory.instance.objectNode().put("name", "Alice"), 4)), self, lag.applied(),
+                  lag.staleness())
+              : tooStale(lag, r.consistency()));
+          return Behaviors.same();
+        })
         .onMessage(Replica.GetStatus.class, g -> {
-          g.replyTo().tell(new ReplicaStatus("g", ReplicaId.of("n1"), leads ? "leader" : "follower",
-              ReplicaId.of(leads ? "n1" : "n2"), 4, 10, 10, 10, 3, 1, 10, "semi-sync FIRST 1", "persisted", 0, 0,
-              List.of(), List.of()));
+          g.replyTo().tell(new ReplicaStatus("g", self, lag.role(),
+              lag.leader() == null ? null : ReplicaId.of(lag.leader()), 4, lag.applied(), lag.applied(), 10, 3, 1,
+              10, "semi-sync FIRST 1", "persisted", 0, 0, List.of(), List.of(), "logical", lag.staleness(), null));
           return Behaviors.same();
         })
         .onMessage(Replica.Switchover.class, s -> {
@@ -57,6 +89,17 @@ class HttpApiTest {
           return Behaviors.same();
         })
         .build();
+  }
+
+  private static boolean meets(Lag lag, ReadConsistency c) {
+    return c.minPosition() <= lag.applied()
+        && (c.maxStalenessMillis() < 0 || (lag.staleness() >= 0 && lag.staleness() <= c.maxStalenessMillis()));
+  }
+
+  private static Replica.TooStale tooStale(Lag lag, ReadConsistency c) {
+    return new Replica.TooStale(ReplicaId.of("n1"), lag.applied(), c.minPosition(), lag.staleness(),
+        "replica n1 has applied the log up to position " + lag.applied() + ", not yet " + c.minPosition(),
+        lag.leader() == null ? null : ReplicaId.of(lag.leader()));
   }
 
   private static Replica.WriteReply reply(String key) {
@@ -85,9 +128,15 @@ class HttpApiTest {
     ActorRef<Replica.Command> leader = system.systemActorOf(scripted(true), "leader", akka.actor.typed.Props.empty());
     ActorRef<Replica.Command> follower =
         system.systemActorOf(scripted(false), "follower", akka.actor.typed.Props.empty());
+    ActorRef<Replica.Command> lagging = system.systemActorOf(scripted(new Lag("follower", "n2", 5, 1500)),
+        "lagging", akka.actor.typed.Props.empty());
+    ActorRef<Replica.Command> stranded = system.systemActorOf(scripted(new Lag("follower", null, 5, -1)),
+        "stranded", akka.actor.typed.Props.empty());
     Map<String, HostedGroup> groups = Map.of(
         "g", new HostedGroup(ReplicaGroupSpec.of("g", "n1", "n2", "n3"), leader),
-        "f", new HostedGroup(ReplicaGroupSpec.of("f", "n1", "n2", "n3"), follower));
+        "f", new HostedGroup(ReplicaGroupSpec.of("f", "n1", "n2", "n3"), follower),
+        "lag", new HostedGroup(ReplicaGroupSpec.of("lag", "n2", "n1", "n3"), lagging),
+        "lost", new HostedGroup(ReplicaGroupSpec.of("lost", "n2", "n1", "n3"), stranded));
     HttpApi api = new HttpApi(system, "n1", groups, Map.of("n2", "127.0.0.1:9082"), 1024, Duration.ofSeconds(5),
         Duration.ofSeconds(1), JsonNodeFactory.instance::objectNode);
     binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api.route()).toCompletableFuture()
@@ -109,6 +158,11 @@ class HttpApiTest {
     } catch (IOException e) {
       throw new AssertionError(method + " " + path + " failed: " + e, e);
     }
+  }
+
+  /** {@code method path} with extra request headers (name, value, name, value, ...). */
+  private static KvClient.Response call(String method, String path, String body, String... headers) {
+    return TestHttp.send(method, base + path, body, headers);
   }
 
   @Test
@@ -167,5 +221,126 @@ class HttpApiTest {
     KvClient.Response redirected = call("POST", "/admin/switchover/f?to=n3", null);
     assertEquals(307, redirected.status(), redirected.toString());
     assertEquals("http://127.0.0.1:9082/admin/switchover/f?to=n3", redirected.header("Location").orElseThrow());
+  }
+
+  // --- reads under lag ---
+
+  @Test
+  void aWriteAnswersWithItsPositionAndTheSessionTokenRaisedToIt() {
+    KvClient.Response put = call("PUT", "/kv/g/k", "1");
+    assertEquals(200, put.status(), put.toString());
+    assertEquals(7, put.body().path("position").asLong());
+    assertEquals("g=7", put.header(SessionToken.HEADER).orElseThrow());
+    assertEquals("g=7", put.body().path("token").asText());
+
+    KvClient.Response withToken = call("PUT", "/kv/g/k", "1", SessionToken.HEADER, "other=3,g=2");
+    assertEquals("g=7,other=3", withToken.header(SessionToken.HEADER).orElseThrow(),
+        "the token keeps the groups it carried and raises this one");
+    KvClient.Response higher = call("DELETE", "/kv/g/k", null, SessionToken.HEADER, "g=12");
+    assertEquals("g=12", higher.header(SessionToken.HEADER).orElseThrow(), "a token never goes down");
+
+    KvClient.Response tx = call("POST", "/tx/g", "[{\"statement\":\"insert\",\"table\":\"users\","
+        + "\"primaryKey\":{\"expr\":\"next-id\"},\"columns\":{\"name\":\"Alice\"}}]");
+    assertEquals(200, tx.status(), tx.toString());
+    assertEquals(8, tx.body().path("position").asLong());
+    assertEquals(42, tx.body().path("generatedIds").path(0).asLong());
+    assertEquals(1, tx.body().path("rowChanges").asInt());
+    assertEquals("g=8", tx.header(SessionToken.HEADER).orElseThrow());
+  }
+
+  @Test
+  void aPlainReadIsServedByTheLaggingFollowerAndSaysHowFarBehindItIs() {
+    KvClient.Response get = call("GET", "/kv/lag/x", null);
+    assertEquals(200, get.status(), get.toString());
+    assertEquals("old", get.body().path("value").asText());
+    assertEquals("n1", get.header(HttpApi.SERVED_BY_HEADER).orElseThrow());
+    assertEquals("5", get.header(HttpApi.APPLIED_POSITION_HEADER).orElseThrow());
+    assertEquals("1500", get.header(HttpApi.STALENESS_HEADER).orElseThrow());
+    assertEquals("lag=5", get.header(SessionToken.HEADER).orElseThrow(), "the token carries what was seen");
+    assertEquals(1500, get.body().path("stalenessMillis").asLong());
+    assertEquals(5, get.body().path("appliedPosition").asLong());
+
+    KvClient.Response rows = call("GET", "/rows/lag/users", null);
+    assertEquals(200, rows.status(), rows.toString());
+    assertEquals("alice", rows.body().path("rows").path(0).path("primaryKey").asText());
+    assertEquals("Alice", rows.body().path("rows").path(0).path("values").path("name").asText());
+    assertEquals("lag=5", rows.header(SessionToken.HEADER).orElseThrow());
+  }
+
+  @Test
+  void aReadAskingForMoreThanTheFollowerHasIsRedirectedToTheLeaderWithThePositionItNeeds() {
+    KvClient.Response token = call("GET", "/kv/lag/x?wait-ms=0", null, SessionToken.HEADER, "lag=9,other=2");
+    assertEquals(307, token.status(), "never the old value: " + token);
+    assertEquals("http://127.0.0.1:9082/kv/lag/x?wait-ms=0&min-position=9", token.header("Location").orElseThrow());
+    assertEquals(5, token.body().path("appliedPosition").asLong());
+    assertEquals(9, token.body().path("requiredPosition").asLong());
+    assertEquals(1500, token.body().path("stalenessMillis").asLong());
+    assertEquals("n2", token.body().path("leader").asText());
+    assertEquals("lag=9,other=2", token.header(SessionToken.HEADER).orElseThrow());
+
+    KvClient.Response position = call("GET", "/kv/lag/x?min-position=9", null);
+    assertEquals(307, position.status(), position.toString());
+    assertEquals("http://127.0.0.1:9082/kv/lag/x?min-position=9", position.header("Location").orElseThrow());
+
+    KvClient.Response bounded = call("GET", "/kv/lag/x?max-staleness-ms=100", null);
+    assertEquals(307, bounded.status(), bounded.toString());
+    assertEquals("http://127.0.0.1:9082/kv/lag/x?max-staleness-ms=100", bounded.header("Location").orElseThrow());
+    assertEquals(100, bounded.body().path("maxStalenessMillis").asLong());
+    assertEquals(200, call("GET", "/kv/lag/x?max-staleness-ms=2000", null).status(), "1500 ms is within 2000");
+
+    KvClient.Response rows = call("GET", "/rows/lag/users/alice?min-position=6", null);
+    assertEquals(307, rows.status(), rows.toString());
+    assertEquals("http://127.0.0.1:9082/rows/lag/users/alice?min-position=6", rows.header("Location").orElseThrow());
+  }
+
+  @Test
+  void aReadNoReplicaHereCanServeIsRefusedWith412NamingHowFarBehindItIs() {
+    KvClient.Response noLeader = call("GET", "/kv/lost/x?min-position=9", null);
+    assertEquals(412, noLeader.status(), noLeader.toString());
+    assertEquals(5, noLeader.body().path("appliedPosition").asLong());
+    assertEquals(9, noLeader.body().path("requiredPosition").asLong());
+    assertEquals(-1, noLeader.body().path("stalenessMillis").asLong());
+    assertTrue(noLeader.body().path("error").asText().contains("no leader"), noLeader.toString());
+    assertEquals("1", noLeader.header("Retry-After").orElseThrow());
+
+    KvClient.Response leaderBehind = call("GET", "/kv/g/x", null, SessionToken.HEADER, "g=99");
+    assertEquals(412, leaderBehind.status(), "a leader has no one to send the read to: " + leaderBehind);
+    assertEquals(10, leaderBehind.body().path("appliedPosition").asLong());
+  }
+
+  @Test
+  void aUsersWritesRaiseWhatThatUsersReadsAskForOnThisNode() {
+    assertEquals(0, call("GET", "/kv/g/x?user=alice", null).body().path("requiredPosition").asLong());
+    KvClient.Response put = call("PUT", "/kv/g/k?user=alice", "1");
+    assertEquals(200, put.status(), put.toString());
+    KvClient.Response laptop = call("GET", "/kv/g/x?user=alice", null);
+    assertEquals(200, laptop.status(), laptop.toString());
+    assertEquals(7, laptop.body().path("requiredPosition").asLong(), "alice's write at 7 is what her reads need");
+    KvClient.Response phone = call("GET", "/kv/g/x", null, HttpApi.USER_HEADER, "alice");
+    assertEquals(7, phone.body().path("requiredPosition").asLong(), "the header names the user too");
+    assertEquals(0, call("GET", "/kv/g/x?user=bob", null).body().path("requiredPosition").asLong());
+  }
+
+  @Test
+  void badReadParametersAndSessionHeadersAre400SayingWhatIsWrong() {
+    assertBadRequest(call("GET", "/kv/lag/x?min-position=latest", null), "min-position");
+    assertBadRequest(call("GET", "/kv/lag/x?min-position=-1", null), "min-position");
+    assertBadRequest(call("GET", "/kv/lag/x?max-staleness-ms=1.5", null), "max-staleness-ms");
+    assertBadRequest(call("GET", "/kv/lag/x?wait-ms=600000", null), "wait-ms");
+    assertBadRequest(call("GET", "/kv/lag/x?minposition=3", null), "unknown query parameter 'minposition'");
+    assertBadRequest(call("GET", "/kv/lag/x?min-position=3&min-position=4", null), "2 times");
+    assertBadRequest(call("GET", "/rows/lag/users?wait=3", null), "unknown query parameter 'wait'");
+    assertBadRequest(call("GET", "/kv/lag/x", null, SessionToken.HEADER, "lag:9"), SessionToken.HEADER);
+    assertBadRequest(call("GET", "/kv/lag/x?user=a%20b", null), "user");
+    assertBadRequest(call("GET", "/kv/lag/x?user=alice", null, HttpApi.USER_HEADER, "bob"), "different users");
+    assertBadRequest(call("PUT", "/kv/g/k?usr=alice", "1"), "unknown query parameter 'usr'");
+    assertBadRequest(call("PUT", "/kv/g/k", "1", SessionToken.HEADER, "g=x"), SessionToken.HEADER);
+    assertBadRequest(call("POST", "/tx/g", "{\"statement\":\"insert\"}"), "JSON array");
+    assertEquals(200, call("GET", "/kv/lag/x", null).status(), "and the node still serves");
+  }
+
+  private static void assertBadRequest(KvClient.Response r, String mentioned) {
+    assertEquals(400, r.status(), r.toString());
+    assertTrue(r.body().path("error").asText().contains(mentioned), "mentions " + mentioned + ": " + r);
   }
 }

@@ -222,6 +222,9 @@ class ServeNodeTest {
     assertEquals("n1", group.body().path("leader").asText());
     assertTrue(group.body().has("followers") && group.body().has("divergentWrites") && group.body().has("lagEntries"),
         group.toString());
+    assertEquals("logical", group.body().path("logFormat").asText(), group.toString());
+    assertEquals(0, group.body().path("stalenessMillis").asLong(), "a leader holding its lease: " + group);
+    assertTrue(group.body().has("replicationError"), group.toString());
 
     KvClient.Response all = call("GET", "/status", null);
     assertEquals(200, all.status());
@@ -252,5 +255,104 @@ class ServeNodeTest {
     assertEquals("n1", divergent.body().path("replica").asText());
     assertEquals(0, divergent.body().path("count").asInt());
     assertTrue(divergent.body().path("writes").isArray());
+  }
+
+  // --- reads under lag, rows and metrics on a real node ---
+
+  @Test
+  void aWriteAnswersWithATokenThatAReadSendsBack() {
+    KvClient.Response put = call("PUT", "/kv/solo/tokened", "{\"n\":1}");
+    assertEquals(200, put.status(), put.toString());
+    long position = put.body().path("position").asLong();
+    assertEquals(put.body().path("version").asLong(), position, "a key's version is its log position");
+    String token = put.header(SessionToken.HEADER).orElseThrow();
+    assertEquals("solo=" + position, token);
+
+    KvClient.Response get = TestHttp.send("GET", base + "/kv/solo/tokened?wait-ms=500", null, SessionToken.HEADER,
+        token);
+    assertEquals(200, get.status(), get.toString());
+    assertEquals(1, get.body().path("value").path("n").asInt());
+    assertEquals(position, get.body().path("requiredPosition").asLong());
+    assertEquals("0", get.header(HttpApi.STALENESS_HEADER).orElseThrow());
+    long applied = get.body().path("appliedPosition").asLong();
+    assertEquals("solo=" + applied, get.header(SessionToken.HEADER).orElseThrow());
+
+    KvClient.Response beyond = call("GET", "/kv/solo/tokened?min-position=" + (applied + 1_000_000) + "&wait-ms=0",
+        null);
+    assertEquals(412, beyond.status(), "the leader never had that position: " + beyond);
+    assertTrue(beyond.body().path("error").asText().contains("not yet"), beyond.toString());
+    stillServing();
+  }
+
+  @Test
+  void aUsersWritesRaiseWhatAnotherDeviceOfThatUserReadsAt() {
+    KvClient.Response put = call("PUT", "/kv/solo/profile?user=carol", "\"v2\"");
+    assertEquals(200, put.status(), put.toString());
+    long position = put.body().path("position").asLong();
+    KvClient.Response phone = TestHttp.send("GET", base + "/kv/solo/profile", null, HttpApi.USER_HEADER, "carol");
+    assertEquals(200, phone.status(), phone.toString());
+    assertEquals("v2", phone.body().path("value").asText());
+    assertEquals(position, phone.body().path("requiredPosition").asLong());
+    assertEquals(0, call("GET", "/kv/solo/profile?user=dave", null).body().path("requiredPosition").asLong());
+  }
+
+  @Test
+  void rowsAreWrittenInTransactionsAndReadAsATableOrOneRow() {
+    // table "o": this node allows keys of 16 characters, and a row's key is its table and primary key together
+    KvClient.Response tx = call("POST", "/tx/solo", """
+        [{"statement":"insert","table":"o","primaryKey":{"expr":"next-id"},"columns":{"item":"pen","qty":2}},
+         {"statement":"insert","table":"o","primaryKey":"manual","columns":{"item":"ink","qty":1}}]""");
+    assertEquals(200, tx.status(), tx.toString());
+    assertEquals(2, tx.body().path("rowChanges").asInt(), tx.toString());
+    long id = tx.body().path("generatedIds").path(0).asLong();
+    assertTrue(id > 0, tx.toString());
+    assertEquals("solo=" + tx.body().path("position").asLong(), tx.header(SessionToken.HEADER).orElseThrow());
+
+    KvClient.Response rows = call("GET", "/rows/solo/o", null);
+    assertEquals(200, rows.status(), rows.toString());
+    assertEquals(2, rows.body().path("count").asInt(), rows.toString());
+    KvClient.Response one = call("GET", "/rows/solo/o/" + id, null);
+    assertEquals(200, one.status(), one.toString());
+    assertEquals("pen", one.body().path("values").path("item").asText(), one.toString());
+    assertEquals(404, call("GET", "/rows/solo/o/nobody", null).status());
+    assertEquals(400, call("GET", "/rows/solo/no%20table", null).status(), "not a table name");
+
+    KvClient.Response duplicate = call("POST", "/tx/solo",
+        "[{\"statement\":\"insert\",\"table\":\"o\",\"primaryKey\":\"manual\",\"columns\":{}}]");
+    assertEquals(400, duplicate.status(), "the row exists: " + duplicate);
+    KvClient.Response unknown = call("POST", "/tx/solo", "[{\"statement\":\"merge\",\"table\":\"o\"}]");
+    assertEquals(400, unknown.status(), unknown.toString());
+    assertTrue(unknown.body().path("error").asText().contains("merge"), unknown.toString());
+    assertEquals(2, call("GET", "/rows/solo/o", null).body().path("count").asInt(), "nothing was written");
+    stillServing();
+  }
+
+  @Test
+  void metricsAreScrapedInThePrometheusFormat() {
+    call("GET", "/kv/solo/alive", null);
+    String scrape = TestHttp.text(base + "/metrics");
+    assertEquals(1.0, TestHttp.series(scrape, "replikit_replica_role{group=\"solo\",replica=\"n1\",role=\"leader\"}")
+        .orElseThrow(() -> new AssertionError(scrape)));
+    assertEquals(1.0, TestHttp.series(scrape, "replikit_replica_up{group=\"solo\",replica=\"n1\"}").orElseThrow());
+    assertTrue(TestHttp.series(scrape, "replikit_replica_applied_position{group=\"solo\",replica=\"n1\"}")
+        .orElseThrow() > 0);
+    assertEquals(1.0, TestHttp.series(scrape,
+        "replikit_replica_role{group=\"orphan\",replica=\"n1\",role=\"follower\"}").orElseThrow(), scrape);
+    assertTrue(scrape.contains("# TYPE replikit_follower_lag_entries gauge") || !scrape.contains("follower=\""),
+        "follower series appear only for a leader with followers");
+    assertTrue(scrape.contains("replikit_http_reads_total{group=\"solo\",outcome=\"served\"}"), scrape);
+  }
+
+  @Test
+  void badConsistencyParametersAre400() {
+    KvClient.Response notANumber = call("GET", "/kv/solo/alive?max-staleness-ms=soon", null);
+    assertEquals(400, notANumber.status(), notANumber.toString());
+    assertTrue(notANumber.body().path("error").asText().contains("max-staleness-ms"), notANumber.toString());
+    KvClient.Response typo = call("GET", "/kv/solo/alive?min_position=3", null);
+    assertEquals(400, typo.status(), typo.toString());
+    assertTrue(typo.body().path("error").asText().contains("min_position"), typo.toString());
+    KvClient.Response token = TestHttp.send("GET", base + "/kv/solo/alive", null, SessionToken.HEADER, "solo=-4");
+    assertEquals(400, token.status(), token.toString());
+    stillServing();
   }
 }

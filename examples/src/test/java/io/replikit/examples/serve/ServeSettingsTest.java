@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import java.io.IOException;
 import java.net.URL;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -88,11 +89,19 @@ class ServeSettingsTest {
       "replikit.serve { node = n1, peers { n2 = \"8082\" } }                    | replikit.serve.peers.n2",
       "replikit.serve { node = n1, max-body-bytes = 0 }                         | max-body-bytes",
       "replikit.serve { node = n1, handover-timeout = 0s }                      | handover-timeout",
+      "replikit.serve { node = n1, metrics-interval = soon }                    | metrics-interval",
   })
   void mistakesAreNamedWithTheirPath(String hocon, String named) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ServeSettings.fromConfig(serve(hocon)));
     assertTrue(e.getMessage().contains(named.trim()), e.getMessage());
+  }
+
+  @Test
+  void theReplicasArePolledForMetricsEverySecondByDefault() {
+    assertEquals(Duration.ofSeconds(1), ServeSettings.fromConfig(serve("replikit.serve.node = n1")).metricsInterval());
+    assertEquals(Duration.ofMillis(250), ServeSettings.fromConfig(serve(
+        "replikit.serve { node = n1, metrics-interval = 250ms }")).metricsInterval());
   }
 
   @Test
