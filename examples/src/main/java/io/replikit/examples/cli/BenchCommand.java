@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 /** {@code replikit bench}: one subcommand per replication family; without one it is a usage error. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: throughput, acknowledgement latency and follower lag (single-leader), failover "
-        + "time and losses on a cluster of serve JVMs (failover). They print figures and never "
-        + "fail on time.",
-    subcommands = {SingleLeaderBenchCommand.class, FailoverBenchCommand.class})
+        + "time and losses on a cluster of serve JVMs (failover), the four replication log formats on one workload "
+        + "(logs). They print figures and never fail on time.",
+    subcommands = {SingleLeaderBenchCommand.class, FailoverBenchCommand.class, LogFormatsBenchCommand.class})
 final class BenchCommand {}
