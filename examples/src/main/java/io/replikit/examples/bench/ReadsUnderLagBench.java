@@ -7,13 +7,13 @@ import static io.replikit.examples.bench.BenchSupport.round;
 import akka.actor.typed.ActorSystem;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.replikit.examples.support.LaggingLinkTransport;
 import io.replikit.examples.support.Poll;
 import io.replikit.examples.support.ReplicaHost;
 import io.replikit.examples.support.RunningGroup;
 import io.replikit.examples.support.WriteLoad;
 import io.replikit.replication.LocalTransport;
 import io.replikit.replication.ReplicaId;
+import io.replikit.testkit.FaultyTransport;
 import io.replikit.singleleader.AckPolicy;
 import io.replikit.singleleader.ReadConsistency;
 import io.replikit.singleleader.Replica;
@@ -39,7 +39,7 @@ import org.HdrHistogram.Histogram;
 /**
  * Reads from a lagging follower under each consistency a reader can ask for. The group is a leader {@code L}, a
  * follower {@code f1} on a straight link and a follower {@code f2} whose link from the leader holds every message back
- * by {@code lagMillis} ({@link LaggingLinkTransport}), acknowledging writes asynchronously. A writer puts
+ * by {@code lagMillis} (a slow link of the test kit's {@link FaultyTransport}), acknowledging writes asynchronously. A writer puts
  * {@code keys} keys round-robin at {@code writeRate} writes per second for the whole run; readers read those keys
  * from {@code f2}, {@code readers} reads in flight (one per reader session), {@code reads} reads per kind, the kinds
  * one after another:
@@ -252,8 +252,8 @@ public final class ReadsUnderLagBench {
   private Result run() {
     ActorSystem<ReplicaHost.Command> system = BenchSupport.startSystem(options.journal(), options.dataDir(),
         "bench-reads");
-    LaggingLinkTransport transport = new LaggingLinkTransport(new LocalTransport(), LEADER, LAGGING,
-        Duration.ofMillis(options.lagMillis()));
+    FaultyTransport transport = new FaultyTransport(new LocalTransport(), 1, FaultyTransport.Faults.NONE);
+    transport.slow(LEADER, LAGGING, Duration.ofMillis(options.lagMillis()));
     try {
       SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(system.settings().config())
           .withAckPolicy(AckPolicy.async());

@@ -117,7 +117,7 @@ final class ShippedLog implements ReplicaTransport {
 
   private static Protocol.AppendEntries with(Protocol.AppendEntries ae, List<LogEntry> entries) {
     return new Protocol.AppendEntries(ae.leader(), ae.epoch(), ae.prevPosition(), ae.prevEpoch(), entries,
-        ae.leaderLastPosition(), ae.sentNanos(), ae.synchronous());
+        ae.leaderLastPosition(), ae.sentNanos(), ae.synchronous(), ae.roundTripNanos());
   }
 
   private static int bytes(Serialization serialization, Object o) {

@@ -119,8 +119,9 @@ final class TransactionMix {
    * the others are not replicated anywhere else.
    */
   static TableTriggers bigOrdersTrigger() {
-    return TableTriggers.none().on(ORDERS, change -> {
-      if (change instanceof RowRecord.Inserted ins && ins.columns().path("amount").asInt() > BIG_ORDER_AMOUNT) {
+    return TableTriggers.none().on(ORDERS, event -> {
+      if (event.change() instanceof RowRecord.Inserted ins
+          && ins.columns().path("amount").asInt() > BIG_ORDER_AMOUNT) {
         ObjectNode copy = NODES.objectNode();
         copy.set("account", ins.columns().get("account"));
         copy.put("amountCents", ins.columns().path("amount").asLong() * 100);

@@ -47,7 +47,7 @@ class HttpApiTest {
         .onMessage(Replica.GetStatus.class, g -> {
           g.replyTo().tell(new ReplicaStatus("g", ReplicaId.of("n1"), leads ? "leader" : "follower",
               ReplicaId.of(leads ? "n1" : "n2"), 4, 10, 10, 10, 3, 1, 10, "semi-sync FIRST 1", "persisted", 0, 0,
-              List.of(), List.of()));
+              List.of(), List.of(), "logical", 0, null));
           return Behaviors.same();
         })
         .onMessage(Replica.Switchover.class, s -> {
