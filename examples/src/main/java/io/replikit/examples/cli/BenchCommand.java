@@ -5,7 +5,9 @@ import picocli.CommandLine.Command;
 /** {@code replikit bench}: one subcommand per replication family; without one it is a usage error. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: throughput, acknowledgement latency and follower lag (single-leader), failover "
-        + "time and losses on a cluster of serve JVMs (failover). They print figures and never "
+        + "time and losses on a cluster of serve JVMs (failover), the four replication log formats on one workload "
+        + "(logs), reads under each consistency from a lagging follower (reads). They print figures and never "
         + "fail on time.",
-    subcommands = {SingleLeaderBenchCommand.class, FailoverBenchCommand.class})
+    subcommands = {SingleLeaderBenchCommand.class, FailoverBenchCommand.class, LogFormatsBenchCommand.class,
+        ReadsBenchCommand.class})
 final class BenchCommand {}

@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.replikit.replication.ReplicaClock;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
+import io.replikit.singleleader.ReadConsistency;
 import io.replikit.singleleader.Replica;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import io.replikit.singleleader.ReplicaObserver;
 import io.replikit.singleleader.ReplicaStatus;
 import io.replikit.singleleader.SingleLeaderSettings;
 import io.replikit.singleleader.WriteOptions;
+import io.replikit.store.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -145,6 +147,18 @@ public final class RunningGroup {
   public CompletionStage<Replica.ReadReply> getAsync(ReplicaId from, String key) {
     ActorRef<Replica.Command> ref = ref(from);
     return AskPattern.ask(ref, reply -> new Replica.Get(key, reply), ASK_TIMEOUT, system.scheduler());
+  }
+
+  /** Sends a transaction to the leader; the stage completes with its reply ({@link Replica.Committed} if it took). */
+  public CompletionStage<Replica.WriteReply> transactAsync(List<Statement> statements) {
+    ActorRef<Replica.Command> leader = ref(spec.leader());
+    return AskPattern.ask(leader, reply -> Replica.transact(statements, reply), ASK_TIMEOUT, system.scheduler());
+  }
+
+  /** Reads {@code key} from {@code from} under {@code consistency} (no falling over to another replica). */
+  public CompletionStage<Replica.ReadReply> readAsync(ReplicaId from, String key, ReadConsistency consistency) {
+    ActorRef<Replica.Command> ref = ref(from);
+    return AskPattern.ask(ref, reply -> new Replica.Read(key, consistency, reply), ASK_TIMEOUT, system.scheduler());
   }
 
   public Replica.ReadReply get(ReplicaId from, String key) {

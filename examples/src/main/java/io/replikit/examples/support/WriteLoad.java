@@ -23,7 +23,8 @@ public final class WriteLoad {
    * What a load did.
    *
    * @param sent writes sent
-   * @param written writes answered {@link Replica.Written}
+   * @param written writes acknowledged: answered {@link Replica.Written}, {@link Replica.Committed} (a transaction)
+   *     or {@link Replica.Inserted}
    * @param failed writes answered otherwise or not at all
    * @param firstFailure the first failure's reply or error, null when none
    * @param elapsedNanos from the first send to the last reply
@@ -65,7 +66,7 @@ public final class WriteLoad {
       long sentAt = System.nanoTime();
       send.apply(sent).whenComplete((reply, error) -> {
         long now = System.nanoTime();
-        if (error == null && reply instanceof Replica.Written) {
+        if (error == null && acknowledged(reply)) {
           written.incrementAndGet();
           latencyNanos.accept(now - sentAt);
         } else {
@@ -79,5 +80,10 @@ public final class WriteLoad {
     }
     inFlight.acquireUninterruptibly(concurrency);
     return new Outcome(sent, written.get(), failed.get(), firstFailure.get(), lastReply.get() - start);
+  }
+
+  /** Whether {@code reply} acknowledges the write under its policy (a key, a transaction or an insert). */
+  public static boolean acknowledged(Replica.WriteReply reply) {
+    return reply instanceof Replica.Written || reply instanceof Replica.Committed || reply instanceof Replica.Inserted;
   }
 }

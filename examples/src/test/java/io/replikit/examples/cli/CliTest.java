@@ -61,6 +61,22 @@ class CliTest {
       "bench failover --kills 1 --rate 0          | --rate",
       "bench failover --kills 1 --mode fast       | --mode",
       "bench failover --kills 1 --clients 0       | --clients",
+      "bench logs --transactions 0                | --transactions",
+      "bench logs --followers 0                   | --followers",
+      "bench logs --concurrency 0                 | --concurrency",
+      "bench logs --warm-up -1                    | --warm-up",
+      "bench logs --mode fast                     | --mode",
+      "bench logs --level eventually              | --level",
+      "bench logs --journal postgresql            | --journal",
+      "bench reads --reads 0                      | --reads",
+      "bench reads --lag-ms -1                    | --lag-ms",
+      "bench reads --lag-ms 5000                  | --lag-ms",
+      "bench reads --staleness-ms -1              | --staleness-ms",
+      "bench reads --write-rate 0                 | --write-rate",
+      "bench reads --readers 0                    | --readers",
+      "bench reads --keys 0                       | --keys",
+      "bench reads --warm-up -1                   | --warm-up",
+      "bench reads --journal postgresql           | --journal",
   })
   void badArgumentsExitWithTwoAndNameTheOption(String args, String named) {
     Run r = run(args.trim().split("\\s+"));
@@ -76,7 +92,9 @@ class CliTest {
     assertTrue(none.err().contains("Missing required subcommand"), none.err());
     Run bench = run("bench");
     assertEquals(2, bench.exitCode());
-    assertTrue(bench.err().contains("single-leader"), "the usage lists what bench can run: " + bench.err());
+    for (String sub : new String[] {"single-leader", "failover", "logs", "reads"}) {
+      assertTrue(bench.err().contains(sub), "the usage lists what bench can run: " + bench.err());
+    }
   }
 
   @Test
@@ -96,6 +114,18 @@ class CliTest {
     for (String option : new String[] {"--kills", "--idle-seconds", "--mode", "--nodes", "--json"}) {
       assertTrue(failoverHelp.out().contains(option), "failover help documents " + option + ": "
           + failoverHelp.out());
+    }
+    Run logsHelp = run("bench", "logs", "--help");
+    assertEquals(0, logsHelp.exitCode());
+    for (String option : new String[] {"--transactions", "--followers", "--mode", "--level", "--concurrency",
+        "--seed", "--warm-up", "--journal", "--json"}) {
+      assertTrue(logsHelp.out().contains(option), "logs help documents " + option + ": " + logsHelp.out());
+    }
+    Run readsHelp = run("bench", "reads", "--help");
+    assertEquals(0, readsHelp.exitCode());
+    for (String option : new String[] {"--reads", "--lag-ms", "--staleness-ms", "--write-rate", "--readers",
+        "--keys", "--warm-up", "--journal", "--json"}) {
+      assertTrue(readsHelp.out().contains(option), "reads help documents " + option + ": " + readsHelp.out());
     }
     Run benchHelp = run("bench", "single-leader", "--help");
     assertEquals(0, benchHelp.exitCode());
