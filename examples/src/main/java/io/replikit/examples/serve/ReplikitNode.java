@@ -100,7 +100,7 @@ public final class ReplikitNode {
       for (ServeSettings.GroupConfig g : settings.groups()) {
         ActorRef<Replica.Command> replica = AskPattern.<ReplicaHost.Command, ActorRef<Replica.Command>>ask(system,
             reply -> new ReplicaHost.Start("replica-" + g.id(), Replica.create(g.spec(),
-                ReplicaId.of(settings.node()), replicaSettings, ReceptionistTransport.create(system, g.id())), reply),
+                ReplicaId.of(settings.node()), g.settings(replicaSettings), ReceptionistTransport.create(system, g.id())), reply),
             STARTUP_TIMEOUT, system.scheduler()).toCompletableFuture().get(STARTUP_TIMEOUT.toMillis(),
             TimeUnit.MILLISECONDS);
         MemberDirectory directory = MemberDirectory.start(system, g.spec());

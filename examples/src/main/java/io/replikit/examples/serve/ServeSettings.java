@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.replikit.persistence.ReplikitJournal;
+import io.replikit.logformat.LogFormat;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import io.replikit.singleleader.SingleLeaderSettings;
 import java.nio.file.InvalidPathException;
@@ -70,10 +71,20 @@ public record ServeSettings(
    *
    * @param id the group id
    * @param members member node names, at least one, no duplicates
+   * @param logFormat how this group logs transactions; null: {@code replikit.single-leader.log-format}
    */
-  public record GroupConfig(String id, List<String> members) {
+  public record GroupConfig(String id, List<String> members, LogFormat logFormat) {
     public GroupConfig {
       members = List.copyOf(members);
+    }
+
+    public GroupConfig(String id, List<String> members) {
+      this(id, members, null);
+    }
+
+    /** The replica settings of this group: {@code base}, with this group's log format if it has its own. */
+    public SingleLeaderSettings settings(SingleLeaderSettings base) {
+      return logFormat == null ? base : base.withLogFormat(logFormat);
     }
 
     /** The group as the replicas see it. */
@@ -189,14 +200,16 @@ public record ServeSettings(
       String where = SECTION + ".groups[" + i + "]";
       String id;
       List<String> members;
+      LogFormat format;
       try {
         id = g.getString("id").trim();
         members = g.getStringList("members").stream().map(String::trim).toList();
+        format = g.hasPath("log-format") ? LogFormat.parse(where + ".log-format", g.getString("log-format")) : null;
       } catch (ConfigException e) {
-        throw new IllegalArgumentException(where + " needs id (a string) and members (a list of node names): "
-            + e.getMessage(), e);
+        throw new IllegalArgumentException(where + " needs id (a string) and members (a list of node names), and "
+            + "may have log-format: " + e.getMessage(), e);
       }
-      GroupConfig group = new GroupConfig(id, members);
+      GroupConfig group = new GroupConfig(id, members, format);
       group.validate(where);
       if (!ids.add(id)) {
         throw new IllegalArgumentException(where + ": group '" + id + "' is configured twice");

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.replikit.singleleader.SingleLeaderSettings;
+import io.replikit.logformat.LogFormat;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import java.io.IOException;
 import java.net.URL;
@@ -31,7 +33,7 @@ class ServeSettingsTest {
         "replikit.serve {",
         "  node = n2, port = 2552, http-port = 8082, data-dir = /tmp/rk",
         "  seed-nodes = [\"127.0.0.1:2551\", \"akka://replikit@127.0.0.1:2552\"]",
-        "  groups = [{ id = orders, members = [n1, n2, n3] }, { id = carts, members = [n2] }]",
+        "  groups = [{ id = orders, members = [n1, n2, n3] }, { id = carts, members = [n2], log-format = wal }]",
         "  peers { n1 = \"127.0.0.1:8081\", n3 = \"127.0.0.1:8083\" }",
         "}")));
     assertEquals("n2", s.node());
@@ -39,6 +41,9 @@ class ServeSettingsTest {
     assertEquals("127.0.0.1", s.httpHost(), "loopback unless told otherwise");
     assertEquals(List.of("akka://replikit@127.0.0.1:2551", "akka://replikit@127.0.0.1:2552"), s.seedNodes());
     assertEquals(ReplicaGroupSpec.of("orders", "n1", "n2", "n3"), s.groups().get(0).spec());
+    SingleLeaderSettings base = SingleLeaderSettings.fromConfig(ConfigFactory.load());
+    assertEquals(LogFormat.LOGICAL, s.groups().get(0).settings(base).logEncoding().format(), "the default");
+    assertEquals(LogFormat.WAL, s.groups().get(1).settings(base).logEncoding().format(), "carts' own format");
     assertEquals(Map.of("n1", "127.0.0.1:8081", "n3", "127.0.0.1:8083"), s.peers());
     assertEquals(1024 * 1024, s.maxBodyBytes(), "1 MiB by default");
 
@@ -90,6 +95,7 @@ class ServeSettingsTest {
       "replikit.serve { node = n1, max-body-bytes = 0 }                         | max-body-bytes",
       "replikit.serve { node = n1, handover-timeout = 0s }                      | handover-timeout",
       "replikit.serve { node = n1, metrics-interval = soon }                    | metrics-interval",
+      "replikit.serve { node = n1, groups = [{ id = g, members = [n1], log-format = csv }] } | groups[0].log-format",
   })
   void mistakesAreNamedWithTheirPath(String hocon, String named) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
