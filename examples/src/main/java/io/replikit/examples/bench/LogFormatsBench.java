@@ -5,6 +5,7 @@ import static io.replikit.examples.bench.BenchSupport.num;
 import static io.replikit.examples.bench.BenchSupport.round;
 
 import akka.actor.typed.ActorSystem;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.replikit.examples.support.ReplicaHost;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -46,10 +48,28 @@ public final class LogFormatsBench {
       + "carrying entries, resends included, per follower; journal_bytes = the entry as the journal stores it "
       + "(jackson-json)";
 
-  /** What to measure; {@code warmUp} transactions precede the measured ones on each group. */
+  /**
+   * What to measure; {@code warmUp} transactions precede the measured ones on each group; {@code order}: the order
+   * the four formats run in (the JVM is warmer for later ones, so running another order shows that effect).
+   */
   public record Options(int transactions, int followers, AckPolicy.Mode mode, AckLevel level, int concurrency,
-      String journal, Path dataDir, long seed, int warmUp) {
+      String journal, Path dataDir, long seed, int warmUp, List<LogFormat> order, int rounds) {
+    public static final List<LogFormat> DEFAULT_ORDER = List.of(LogFormat.values());
+
+    public Options(int transactions, int followers, AckPolicy.Mode mode, AckLevel level, int concurrency,
+        String journal, Path dataDir, long seed, int warmUp) {
+      this(transactions, followers, mode, level, concurrency, journal, dataDir, seed, warmUp, DEFAULT_ORDER, 1);
+    }
+
     public Options {
+      if (rounds < 1) {
+        throw new IllegalArgumentException("--rounds must be at least 1, was " + rounds);
+      }
+      order = List.copyOf(order);
+      if (order.size() != LogFormat.values().length || !order.containsAll(DEFAULT_ORDER)) {
+        throw new IllegalArgumentException("--order must name each of statement, wal, logical, trigger once, was "
+            + order);
+      }
       if (transactions < 1) {
         throw new IllegalArgumentException("--transactions must be at least 1, was " + transactions);
       }
@@ -100,7 +120,17 @@ public final class LogFormatsBench {
     }
   }
 
-  public record Result(Options options, List<FormatFigures> formats) {
+  /**
+   * {@code formats}: per format, the figures of its median round by transactions/s; {@code rounds}: its
+   * transactions/s in every round; {@code triggerVsLogical}: per round, trigger's transactions/s over logical's in
+   * that round (a paired comparison, less noisy than comparing medians).
+   */
+  public record Result(Options options, List<FormatFigures> formats, Map<LogFormat, List<Double>> rounds,
+      List<Double> triggerVsLogical) {
+
+    public Result(Options options, List<FormatFigures> formats) {
+      this(options, formats, Map.of(), List.of());
+    }
 
     public FormatFigures of(LogFormat format) {
       return formats.stream().filter(f -> f.format() == format).findFirst()
@@ -117,30 +147,52 @@ public final class LogFormatsBench {
       o.put("journal", options.journal());
       o.put("concurrency", options.concurrency());
       o.put("seed", options.seed());
+      o.put("order", String.join(",", options.order().stream().map(LogFormat::configName).toList()));
       o.put("bytes_method", BYTES_METHOD);
+      o.put("rounds", options.rounds());
       ObjectNode fs = o.putObject("formats");
       for (FormatFigures f : formats) {
-        fs.set(f.format().configName(), f.toJson());
+        ObjectNode figures = f.toJson();
+        ArrayNode perRound = figures.putArray("writes_per_s_rounds");
+        rounds.getOrDefault(f.format(), List.of()).forEach(v -> perRound.add(round(v)));
+        fs.set(f.format().configName(), figures);
       }
       FormatFigures trigger = of(LogFormat.TRIGGER);
       FormatFigures logical = of(LogFormat.LOGICAL);
       ObjectNode vs = o.putObject("trigger_vs_logical");
-      vs.put("writes_per_s_ratio", round(ratio(trigger.writesPerSecond(), logical.writesPerSecond())));
+      vs.put("writes_per_s_ratio", round(pairedRatio(trigger, logical)));
+      ArrayNode perRound = vs.putArray("writes_per_s_ratio_rounds");
+      triggerVsLogical.forEach(v -> perRound.add(round(v)));
       vs.put("commit_p50_ratio", round(ratio(trigger.commitP50Millis(), logical.commitP50Millis())));
       vs.put("entry_bytes_ratio", round(ratio(trigger.entryBytesPerWrite(), logical.entryBytesPerWrite())));
       return o;
     }
 
+    /** The median of the per-round ratios when there are rounds, else the ratio of the two figures. */
+    private double pairedRatio(FormatFigures trigger, FormatFigures logical) {
+      if (triggerVsLogical.isEmpty()) {
+        return ratio(trigger.writesPerSecond(), logical.writesPerSecond());
+      }
+      List<Double> sorted = new ArrayList<>(triggerVsLogical);
+      sorted.sort(null);
+      return sorted.get(sorted.size() / 2);
+    }
+
     public void printTable(PrintWriter out) {
       out.printf(Locale.ROOT, "log formats bench: %d transactions per format after %d warm-up, %d follower(s), %s, "
-              + "level %s, %d in flight, journal %s, seed %d%n", options.transactions(), options.warmUp(),
+              + "level %s, %d in flight, journal %s, seed %d, %d round(s) (figures of each format's median round)%n",
+          options.transactions(), options.warmUp(),
           options.followers(), SingleLeaderBench.modeName(options.mode()),
-          options.level().name().toLowerCase(Locale.ROOT), options.concurrency(), options.journal(), options.seed());
-      String format = "%-10s %9s %11s %11s %10s %13s %12s %15s%n";
-      out.printf(Locale.ROOT, format, "format", "writes/s", "commit p50", "commit p99", "rows/write",
-          "entry B/write", "wire B/write", "journal B/write");
+          options.level().name().toLowerCase(Locale.ROOT), options.concurrency(), options.journal(), options.seed(),
+          options.rounds());
+      String format = "%-10s %9s %19s %11s %11s %10s %13s %12s %15s%n";
+      out.printf(Locale.ROOT, format, "format", "writes/s", "rounds min-max", "commit p50", "commit p99",
+          "rows/write", "entry B/write", "wire B/write", "journal B/write");
       for (FormatFigures f : formats) {
-        out.printf(Locale.ROOT, format, f.format().configName(), num(f.writesPerSecond()),
+        List<Double> all = rounds.getOrDefault(f.format(), List.of(f.writesPerSecond()));
+        String spread = num(all.stream().mapToDouble(Double::doubleValue).min().orElse(0)) + "-"
+            + num(all.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        out.printf(Locale.ROOT, format, f.format().configName(), num(f.writesPerSecond()), spread,
             num(f.commitP50Millis()) + "ms", num(f.commitP99Millis()) + "ms", num(f.rowsPerWrite()),
             num(f.entryBytesPerWrite()), num(f.wireBytesPerWrite()), num(f.journalBytesPerWrite()));
       }
@@ -148,7 +200,7 @@ public final class LogFormatsBench {
       FormatFigures logical = of(LogFormat.LOGICAL);
       out.printf(Locale.ROOT, "trigger vs logical: writes/s x%s, commit p50 x%s, entry bytes x%s (%s trigger "
               + "outputs per write, orders above %d to %s)%n",
-          num(ratio(trigger.writesPerSecond(), logical.writesPerSecond())),
+          num(pairedRatio(trigger, logical)),
           num(ratio(trigger.commitP50Millis(), logical.commitP50Millis())),
           num(ratio(trigger.entryBytesPerWrite(), logical.entryBytesPerWrite())), num(trigger.triggeredPerWrite()),
           TransactionMix.BIG_ORDER_AMOUNT, TransactionMix.BIG_ORDERS_TARGET);
@@ -161,6 +213,7 @@ public final class LogFormatsBench {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger GROUPS = new java.util.concurrent.atomic.AtomicInteger();
   private final Options options;
   private final PrintWriter progress;
 
@@ -184,18 +237,46 @@ public final class LogFormatsBench {
     try {
       SingleLeaderSettings base = SingleLeaderSettings.fromConfig(system.settings().config())
           .withAckPolicy(SingleLeaderBench.policy(options.mode())).withAckLevel(options.level());
-      List<FormatFigures> figures = new ArrayList<>();
-      for (LogFormat format : LogFormat.values()) {
-        SingleLeaderSettings settings = base.withLogFormat(format);
-        if (format == LogFormat.TRIGGER) {
-          settings = settings.withTriggers(TransactionMix.bigOrdersTrigger());
+      // A JVM round first: every format's code paths run (its warm-up list, on a throwaway group) before anything is
+      // measured, so that the first format measured does not pay for the JIT (it ran at about 40% of its speed)
+      if (!warmUp.isEmpty()) {
+        for (LogFormat format : options.order()) {
+          measure(system, format, settingsOf(base, format), setup, List.of(), warmUp);
         }
-        figures.add(measure(system, format, settings, setup, warmUp, measured));
       }
-      return new Result(options, figures);
+      Map<LogFormat, List<FormatFigures>> byFormat = new java.util.EnumMap<>(LogFormat.class);
+      List<Double> triggerVsLogical = new ArrayList<>();
+      for (int round = 0; round < options.rounds(); round++) {
+        // each round starts one format later, so every format runs in every place of the order
+        List<LogFormat> order = new ArrayList<>(options.order());
+        java.util.Collections.rotate(order, -round);
+        note("round %d of %d: %s", round + 1, options.rounds(), order);
+        Map<LogFormat, FormatFigures> thisRound = new java.util.EnumMap<>(LogFormat.class);
+        for (LogFormat format : order) {
+          FormatFigures f = measure(system, format, settingsOf(base, format), setup, warmUp, measured);
+          thisRound.put(format, f);
+          byFormat.computeIfAbsent(format, k -> new ArrayList<>()).add(f);
+        }
+        triggerVsLogical.add(ratio(thisRound.get(LogFormat.TRIGGER).writesPerSecond(),
+            thisRound.get(LogFormat.LOGICAL).writesPerSecond()));
+      }
+      List<FormatFigures> figures = new ArrayList<>();
+      Map<LogFormat, List<Double>> rounds = new java.util.EnumMap<>(LogFormat.class);
+      for (LogFormat format : options.order()) {
+        List<FormatFigures> all = new ArrayList<>(byFormat.get(format));
+        rounds.put(format, all.stream().map(FormatFigures::writesPerSecond).toList());
+        all.sort(java.util.Comparator.comparingDouble(FormatFigures::writesPerSecond));
+        figures.add(all.get(all.size() / 2));
+      }
+      return new Result(options, figures, rounds, triggerVsLogical);
     } finally {
       BenchSupport.shutdown(system, progress);
     }
+  }
+
+  private static SingleLeaderSettings settingsOf(SingleLeaderSettings base, LogFormat format) {
+    SingleLeaderSettings settings = base.withLogFormat(format);
+    return format == LogFormat.TRIGGER ? settings.withTriggers(TransactionMix.bigOrdersTrigger()) : settings;
   }
 
   private FormatFigures measure(ActorSystem<ReplicaHost.Command> system, LogFormat format,
@@ -206,7 +287,7 @@ public final class LogFormatsBench {
       followers.add(ReplicaId.of("f" + i));
     }
     ShippedLog shipped = new ShippedLog(new LocalTransport());
-    String groupId = "logs-" + format.configName() + "-" + System.currentTimeMillis();
+    String groupId = "logs-" + format.configName() + "-" + GROUPS.incrementAndGet() + "-" + System.currentTimeMillis();
     note("%s: setting up %d rows, %d warm-up transactions", format.configName(),
         TransactionMix.ACCOUNT_ROWS + TransactionMix.PRICE_ROWS, warmUp.size());
     RunningGroup group = BenchSupport.startGroup(system, groupId, ReplicaId.of("L"), followers, settings, shipped,

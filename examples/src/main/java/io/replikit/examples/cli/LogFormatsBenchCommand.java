@@ -67,6 +67,17 @@ final class LogFormatsBenchCommand implements Callable<Integer> {
       description = "Directory of the H2 file (bench-logs.mv.db) for --journal h2-file (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
+  @Option(names = "--order", paramLabel = "F1,F2,F3,F4", defaultValue = "statement,wal,logical,trigger",
+      description = "The order the four formats run in; later ones run in a warmer JVM, so another order shows "
+          + "how much of a difference that makes (default: ${DEFAULT-VALUE}).")
+  String order;
+
+  @Option(names = "--rounds", paramLabel = "R", defaultValue = "3",
+      description = "Rounds of all four formats, each starting one format later; each format's figures are those "
+          + "of its median round, and trigger vs logical is the median of the per-round ratios "
+          + "(default: ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Option(names = "--json", description = "Print exactly one JSON object on stdout instead of a table.")
   boolean json;
 
@@ -77,8 +88,12 @@ final class LogFormatsBenchCommand implements Callable<Integer> {
       if (warmUp != null && warmUp < 0) {
         throw new IllegalArgumentException("--warm-up must be 0 or more, was " + warmUp);
       }
+      java.util.List<io.replikit.logformat.LogFormat> formats = new java.util.ArrayList<>();
+      for (String f : order.split(",", -1)) {
+        formats.add(io.replikit.logformat.LogFormat.parse("--order", f));
+      }
       options = new LogFormatsBench.Options(transactions, followers, mode, level, concurrency, journal, dataDir, seed,
-          warmUp != null ? warmUp : LogFormatsBench.Options.defaultWarmUp(transactions));
+          warmUp != null ? warmUp : LogFormatsBench.Options.defaultWarmUp(transactions), formats, rounds);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
