@@ -64,6 +64,7 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
   private final Map<String, Random> links = new ConcurrentHashMap<>();
   private final Set<String> blocked = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> latencies = new ConcurrentHashMap<>();
+  private final Set<ReplicaId> down = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService delayer;
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -132,10 +133,28 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
     }
   }
 
-  /** Restores every link: no partition, no slow link. */
+  /**
+   * Plays the failure detector marking {@code replica}'s node down: {@link #reachable} answers false for it (its
+   * links are not cut by this; {@link #isolate} does that). {@link #heal} brings it back.
+   */
+  public void markDown(ReplicaId replica) {
+    down.add(replica);
+  }
+
+  public void markUp(ReplicaId replica) {
+    down.remove(replica);
+  }
+
+  @Override
+  public boolean reachable(ReplicaId id) {
+    return !down.contains(id) && delegate.reachable(id);
+  }
+
+  /** Restores every link: no partition, no slow link, no replica marked down. */
   public void heal() {
     blocked.clear();
     latencies.clear();
+    down.clear();
   }
 
   @Override

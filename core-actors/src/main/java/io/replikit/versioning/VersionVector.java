@@ -30,7 +30,7 @@ public final class VersionVector {
   }
 
   /** A vector from {@code counters}; zero entries are dropped, negative ones refused. */
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static VersionVector of(Map<String, Long> counters) {
     TreePMap<String, Long> m = TreePMap.empty();
     for (Map.Entry<String, Long> e : counters.entrySet()) {

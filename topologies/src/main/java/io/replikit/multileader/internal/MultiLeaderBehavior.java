@@ -1,0 +1,301 @@
+package io.replikit.multileader.internal;
+
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.SignalHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.replikit.multileader.ConflictPolicy;
+import io.replikit.multileader.ConflictRecord;
+import io.replikit.multileader.MultiLeaderObserver;
+import io.replikit.multileader.MultiLeaderReplica;
+import io.replikit.multileader.MultiLeaderSettings;
+import io.replikit.multileader.TopologySpec;
+import io.replikit.replication.ReplicaId;
+import io.replikit.replication.ReplicaTransport;
+import io.replikit.versioning.Dot;
+import io.replikit.versioning.HybridLogicalClock;
+import io.replikit.versioning.VersionVector;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The actor shell of a multi-leader replica: it persists what {@link MultiLeaderState} decides, holds changes that
+ * arrived before what they depend on, forwards along the {@link Topology}, and exchanges anti-entropy digests with
+ * its neighbours.
+ */
+public final class MultiLeaderBehavior
+    extends EventSourcedBehavior<MultiLeaderReplica.Command, Change, MultiLeaderState> {
+
+  private static final int RECENT_CONFLICTS = 20;
+
+  private final ActorContext<MultiLeaderReplica.Command> ctx;
+  private final TopologySpec spec;
+  private final String self;
+  private final MultiLeaderSettings settings;
+  private final ConflictPolicy policy;
+  private final ReplicaTransport transport;
+  private final MultiLeaderObserver observer;
+  private final HybridLogicalClock hlc;
+
+  /** Received changes waiting for what they depend on, by dot, in arrival order. */
+  private final LinkedHashMap<Dot, Messages.Envelope> pending = new LinkedHashMap<>();
+  private final ArrayDeque<ConflictRecord> recentConflicts = new ArrayDeque<>();
+  private boolean recovered;
+  private long loopsPrevented;
+  private long duplicatesDropped;
+
+  public static Behavior<MultiLeaderReplica.Command> create(TopologySpec spec, String self,
+      MultiLeaderSettings settings, ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer,
+      LongSupplier wallMillis) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new MultiLeaderBehavior(ctx, timers, spec, self, settings, policy, transport, observer, wallMillis)));
+  }
+
+  private MultiLeaderBehavior(ActorContext<MultiLeaderReplica.Command> ctx,
+      TimerScheduler<MultiLeaderReplica.Command> timers, TopologySpec spec, String self, MultiLeaderSettings settings,
+      ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer, LongSupplier wallMillis) {
+    super(PersistenceId.of("replikit-ml-" + spec.groupId(), self, "|"));
+    this.ctx = ctx;
+    this.spec = spec;
+    this.self = self;
+    this.settings = settings;
+    this.policy = policy;
+    this.transport = transport;
+    this.observer = observer;
+    this.hlc = new HybridLogicalClock(self, wallMillis);
+    List<ReplicaId> others = new ArrayList<>();
+    for (String m : spec.members()) {
+      if (!m.equals(self)) {
+        others.add(ReplicaId.of(m));
+      }
+    }
+    transport.register(ReplicaId.of(self), ctx.getSelf().<Messages.Message>narrow());
+    transport.expect(others);
+    timers.startTimerWithFixedDelay(Messages.Tick.INSTANCE, settings.digestInterval());
+  }
+
+  @Override
+  public MultiLeaderState emptyState() {
+    return MultiLeaderState.empty(self);
+  }
+
+  @Override
+  public EventHandler<MultiLeaderState, Change> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, change) -> {
+      hlc.observe(change.hlc());
+      MultiLeaderState.Applied applied = state.apply(change, policy);
+      if (applied.conflict() != null) {
+        recentConflicts.addLast(applied.conflict());
+        while (recentConflicts.size() > RECENT_CONFLICTS) {
+          recentConflicts.removeFirst();
+        }
+        if (recovered) {
+          observer.onConflict(applied.conflict());
+        }
+      }
+      return applied.state();
+    });
+  }
+
+  @Override
+  public SignalHandler<MultiLeaderState> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+      recovered = true;
+      ctx.getLog().info("multi-leader replica {} of group {} recovered {} changes, applied {}", self,
+          spec.groupId(), state.historySize(), state.applied());
+    }).build();
+  }
+
+  @Override
+  public CommandHandler<MultiLeaderReplica.Command, Change, MultiLeaderState> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::handle);
+  }
+
+  private Effect<Change, MultiLeaderState> handle(MultiLeaderState state, MultiLeaderReplica.Command command) {
+    if (command instanceof MultiLeaderReplica.Put put) {
+      return write(state, put.key(), put.value(), put.replyTo());
+    } else if (command instanceof MultiLeaderReplica.Delete delete) {
+      return write(state, delete.key(), null, delete.replyTo());
+    } else if (command instanceof Messages.Forward forward) {
+      return onForward(state, forward);
+    } else if (command instanceof Messages.Digest digest) {
+      onDigest(state, digest);
+      return Effect().none();
+    } else if (command == Messages.Tick.INSTANCE) {
+      for (String n : Topology.neighbours(spec, self, alive())) {
+        transport.send(ReplicaId.of(self), ReplicaId.of(n), new Messages.Digest(self, state.applied()));
+      }
+      return drain(state);
+    } else if (command instanceof MultiLeaderReplica.Get get) {
+      MultiLeaderState.View v = state.view(get.key(), policy);
+      get.replyTo().tell(new MultiLeaderReplica.Value(get.key(), v.value(), v.siblings(), v.versions(), self,
+          state.applied()));
+      return Effect().none();
+    } else if (command instanceof MultiLeaderReplica.GetStatus status) {
+      status.replyTo().tell(new MultiLeaderReplica.Status(spec.groupId(), self, state.applied(), pending.size(),
+          state.conflicts(), state.discarded(), loopsPrevented, duplicatesDropped,
+          Topology.neighbours(spec, self, alive()), state.store().size(), List.copyOf(recentConflicts)));
+      return Effect().none();
+    } else if (command instanceof MultiLeaderReplica.ReadAll all) {
+      Map<String, List<String>> versions = new TreeMap<>();
+      Map<String, JsonNode> values = new TreeMap<>();
+      for (String key : state.store().keySet()) {
+        MultiLeaderState.View v = state.view(key, policy);
+        versions.put(key, v.versions());
+        if (v.value() != null) {
+          values.put(key, v.value());
+        }
+      }
+      all.replyTo().tell(new MultiLeaderReplica.AllValues(self, state.applied(), versions, values));
+      return Effect().none();
+    }
+    ctx.getLog().warn("multi-leader replica {} ignores unknown command type {}", self, command.getClass().getName());
+    return Effect().unhandled();
+  }
+
+  private Effect<Change, MultiLeaderState> write(MultiLeaderState state, String key, JsonNode value,
+      akka.actor.typed.ActorRef<MultiLeaderReplica.WriteReply> replyTo) {
+    if (replyTo == null) {
+      return Effect().none();
+    }
+    if (key == null || key.isEmpty()) {
+      replyTo.tell(new MultiLeaderReplica.WriteRejected("the key is missing or empty"));
+      return Effect().none();
+    }
+    Change change = state.localWrite(key, value, hlc.now());
+    return Effect().persist(change).thenRun(s -> {
+      replyTo.tell(new MultiLeaderReplica.Written(key, self, change.counter()));
+      observer.onApplied(self, self, change.counter(), key);
+      forward(List.of(new Messages.Envelope(change, List.of(self))));
+    });
+  }
+
+  private Effect<Change, MultiLeaderState> onForward(MultiLeaderState state, Messages.Forward forward) {
+    if (forward.envelopes() == null) {
+      return Effect().none();
+    }
+    for (Messages.Envelope e : forward.envelopes()) {
+      if (e == null || e.change() == null || e.change().dot() == null || e.change().deps() == null
+          || e.change().hlc() == null || e.change().key() == null || e.tags() == null) {
+        ctx.getLog().warn("multi-leader replica {} drops an incomplete change from {}", self, forward.from());
+        continue;
+      }
+      if (settings.originTags() && e.tags().contains(self)) {
+        loopsPrevented++; // it has been here before: forwarding it on would send it around again
+        continue;
+      }
+      if (state.hasApplied(e.change()) || pending.containsKey(e.change().dot())) {
+        duplicatesDropped++;
+        continue;
+      }
+      if (pending.size() >= settings.maxPending()) {
+        continue; // anti-entropy brings it again once the backlog has been applied
+      }
+      pending.put(e.change().dot(), e);
+    }
+    return drain(state);
+  }
+
+  /** Applies every held change that has become deliverable, in an order that respects causality. */
+  private Effect<Change, MultiLeaderState> drain(MultiLeaderState state) {
+    if (pending.isEmpty()) {
+      return Effect().none();
+    }
+    VersionVector at = state.applied();
+    List<Messages.Envelope> ready = new ArrayList<>();
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (Iterator<Messages.Envelope> it = pending.values().iterator(); it.hasNext(); ) {
+        Messages.Envelope e = it.next();
+        if (at.covers(e.change().dot())) {
+          it.remove();
+        } else if (MultiLeaderState.deliverable(at, e.change())) {
+          ready.add(e);
+          at = at.with(e.change().origin(), e.change().counter());
+          it.remove();
+          progress = true;
+        }
+      }
+    }
+    if (ready.isEmpty()) {
+      return Effect().none();
+    }
+    List<Change> changes = new ArrayList<>(ready.size());
+    for (Messages.Envelope e : ready) {
+      changes.add(e.change());
+    }
+    return Effect().persist(changes).thenRun(s -> {
+      for (Messages.Envelope e : ready) {
+        observer.onApplied(self, e.change().origin(), e.change().counter(), e.change().key());
+      }
+      forward(ready);
+    });
+  }
+
+  /** Sends applied changes on along the topology, each with this replica added to its tags. */
+  private void forward(List<Messages.Envelope> envelopes) {
+    Set<String> alive = alive();
+    Map<String, List<Messages.Envelope>> byTarget = new LinkedHashMap<>();
+    for (Messages.Envelope e : envelopes) {
+      List<String> tags = e.tags();
+      if (!tags.contains(self)) {
+        tags = new ArrayList<>(tags);
+        tags.add(self);
+      }
+      for (String target : Topology.forwardTargets(spec, self, alive, tags, settings.originTags())) {
+        byTarget.computeIfAbsent(target, t -> new ArrayList<>()).add(new Messages.Envelope(e.change(),
+            List.copyOf(tags)));
+      }
+    }
+    byTarget.forEach(this::send);
+  }
+
+  private void send(String target, List<Messages.Envelope> envelopes) {
+    for (int from = 0; from < envelopes.size(); from += settings.maxBatch()) {
+      List<Messages.Envelope> batch = envelopes.subList(from, Math.min(envelopes.size(), from + settings.maxBatch()));
+      transport.send(ReplicaId.of(self), ReplicaId.of(target), new Messages.Forward(self, List.copyOf(batch)));
+    }
+  }
+
+  /** A neighbour says what it has: send what it lacks (a repair's tags: its origin and this replica). */
+  private void onDigest(MultiLeaderState state, Messages.Digest digest) {
+    if (digest.from() == null || digest.applied() == null || !spec.members().contains(digest.from())) {
+      return;
+    }
+    List<Change> missing = state.missingFrom(digest.applied(), settings.maxBatch());
+    if (!missing.isEmpty()) {
+      List<Messages.Envelope> envelopes = new ArrayList<>(missing.size());
+      for (Change c : missing) {
+        envelopes.add(new Messages.Envelope(c, c.origin().equals(self) ? List.of(self) : List.of(c.origin(), self)));
+      }
+      send(digest.from(), envelopes);
+    }
+  }
+
+  private Set<String> alive() {
+    Set<String> alive = new LinkedHashSet<>();
+    for (String m : spec.members()) {
+      if (m.equals(self) || transport.reachable(ReplicaId.of(m))) {
+        alive.add(m);
+      }
+    }
+    return alive;
+  }
+}

@@ -1,0 +1,248 @@
+package io.replikit.multileader.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.replikit.multileader.ConflictPolicy;
+import io.replikit.multileader.ConflictRecord;
+import io.replikit.multileader.ConflictStrategy;
+import io.replikit.versioning.Dot;
+import io.replikit.versioning.HlcTimestamp;
+import io.replikit.versioning.VersionVector;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePVector;
+
+/**
+ * Everything a multi-leader replica keeps, as an immutable value, and its rules: which received change may be
+ * applied now (causal delivery), which versions of a key a change supersedes, when two writes conflict (exactly
+ * when neither's causal past includes the other), and what a read of a key returns under its strategy.
+ */
+public final class MultiLeaderState {
+
+  /** One version of a key: the write that made it (a null value is a delete, kept as a tombstone). */
+  public record Version(Dot dot, HlcTimestamp hlc, JsonNode value) {}
+
+  /**
+   * A key's current versions: one, or several concurrent ones; {@code resolved} caches what an on-write resolver
+   * answered for them.
+   */
+  public record KeyState(TreePVector<Version> versions, JsonNode resolved, boolean hasResolved) {}
+
+  /** The result of applying one change. */
+  public record Applied(MultiLeaderState state, ConflictRecord conflict) {}
+
+  private static final Comparator<Version> BY_DOT = Comparator.comparing(Version::dot);
+  private static final Comparator<Version> BY_HLC = Comparator.comparing(Version::hlc);
+
+  private final String self;
+  private final VersionVector applied;
+  private final TreePMap<String, KeyState> store;
+  private final TreePVector<Change> history;
+  private final long conflicts;
+  private final long discarded;
+
+  private MultiLeaderState(String self, VersionVector applied, TreePMap<String, KeyState> store,
+      TreePVector<Change> history, long conflicts, long discarded) {
+    this.self = self;
+    this.applied = applied;
+    this.store = store;
+    this.history = history;
+    this.conflicts = conflicts;
+    this.discarded = discarded;
+  }
+
+  public static MultiLeaderState empty(String self) {
+    return new MultiLeaderState(self, VersionVector.empty(), TreePMap.empty(), TreePVector.empty(), 0, 0);
+  }
+
+  /** A write of this replica: its next dot, and as causal past everything this replica has applied. */
+  public Change localWrite(String key, JsonNode value, HlcTimestamp hlc) {
+    return new Change(new Dot(self, applied.get(self) + 1), applied, hlc, key, value);
+  }
+
+  /** Whether {@code c} was applied here already (a duplicate, or one that came around a second path). */
+  public boolean hasApplied(Change c) {
+    return applied.covers(c.dot());
+  }
+
+  /**
+   * Causal delivery: {@code c} may be applied once every change it depends on has been, i.e. this replica has
+   * applied its origin's changes up to the one before it and, of every other replica, at least what {@code c}'s
+   * origin had when it wrote.
+   */
+  public static boolean deliverable(VersionVector applied, Change c) {
+    if (applied.get(c.origin()) != c.counter() - 1) {
+      return false;
+    }
+    for (var e : c.deps().toMap().entrySet()) {
+      if (!e.getKey().equals(c.origin()) && applied.get(e.getKey()) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Applies a deliverable change: the versions of its key that its causal past covers are superseded; those it
+   * does not cover are concurrent with it, which is a conflict, handled by the key's strategy in {@code policy}.
+   */
+  public Applied apply(Change c, ConflictPolicy policy) {
+    if (!deliverable(applied, c)) {
+      throw new IllegalStateException("change " + c.dot() + " of key " + c.key() + " is applied at " + applied
+          + " before the changes it depends on (" + c.deps() + "): the journal is out of causal order");
+    }
+    KeyState current = store.get(c.key());
+    List<Version> kept = new ArrayList<>();
+    if (current != null) {
+      for (Version v : current.versions()) {
+        if (!c.deps().covers(v.dot())) {
+          kept.add(v);
+        }
+      }
+    }
+    Version mine = new Version(c.dot(), c.hlc(), c.value() == null || c.value().isNull() ? null : c.value());
+    ConflictStrategy strategy = policy.strategyFor(c.key());
+    ConflictRecord record = null;
+    long lost = 0;
+    List<Version> versions = new ArrayList<>(kept);
+    versions.add(mine);
+    versions.sort(BY_DOT);
+    JsonNode resolved = null;
+    boolean hasResolved = false;
+    if (!kept.isEmpty()) {
+      List<String> others = kept.stream().map(v -> v.dot().toString()).toList();
+      String outcome;
+      if (strategy instanceof ConflictStrategy.LastWriteWins) {
+        // safe to drop the losers: a timestamp order consistent with causality makes "the highest of the
+        // current versions" the same whatever order they arrived in
+        Version winner = versions.stream().max(BY_HLC).orElseThrow();
+        lost = versions.size() - 1;
+        versions = List.of(winner);
+        outcome = "last write wins: " + winner.dot() + " kept, " + lost + " discarded";
+      } else if (strategy instanceof ConflictStrategy.ReplicaPriority p) {
+        outcome = "replica priority: " + priorityWinner(versions, p).dot() + " shown, all kept until superseded";
+      } else if (strategy instanceof ConflictStrategy.Merge) {
+        outcome = "merged " + versions.size() + " versions";
+      } else if (strategy instanceof ConflictStrategy.OnWrite w) {
+        resolved = w.resolver().resolve(c.key(), versions.stream().map(MultiLeaderState::external).toList());
+        hasResolved = true;
+        outcome = "resolver answered " + resolved;
+      } else {
+        outcome = versions.size() + " siblings kept for the application to resolve";
+      }
+      record = new ConflictRecord(self, c.key(), c.dot().toString(), others, strategyName(strategy), outcome,
+          (int) lost);
+    }
+    KeyState next = new KeyState(TreePVector.from(versions), resolved, hasResolved);
+    return new Applied(new MultiLeaderState(self, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
+        history.plus(c), conflicts + (record == null ? 0 : 1), discarded + lost), record);
+  }
+
+  private static ConflictStrategy.VersionedValue external(Version v) {
+    return new ConflictStrategy.VersionedValue(v.value(), v.dot().replica(), v.dot().counter(), v.hlc().millis());
+  }
+
+  private static Version priorityWinner(List<Version> versions, ConflictStrategy.ReplicaPriority p) {
+    Comparator<Version> byPriority = Comparator.comparingInt((Version v) -> {
+      int i = p.highestFirst().indexOf(v.dot().replica());
+      return i < 0 ? Integer.MAX_VALUE : i;
+    }).reversed().thenComparing(BY_HLC);
+    return versions.stream().max(byPriority).orElseThrow();
+  }
+
+  static String strategyName(ConflictStrategy s) {
+    if (s instanceof ConflictStrategy.LastWriteWins) {
+      return "last-write-wins";
+    } else if (s instanceof ConflictStrategy.ReplicaPriority) {
+      return "replica-priority";
+    } else if (s instanceof ConflictStrategy.Merge) {
+      return "merge";
+    } else if (s instanceof ConflictStrategy.OnWrite) {
+      return "on-write-resolver";
+    }
+    return "keep-siblings";
+  }
+
+  /** What a read of {@code key} returns: one value (null: absent or deleted) and, if several are kept, all. */
+  public record View(JsonNode value, List<JsonNode> siblings, List<String> versions) {}
+
+  public View view(String key, ConflictPolicy policy) {
+    KeyState ks = store.get(key);
+    if (ks == null) {
+      return new View(null, List.of(), List.of());
+    }
+    List<Version> versions = ks.versions();
+    List<String> dots = versions.stream().map(v -> v.dot().toString()).toList();
+    if (versions.size() == 1) {
+      return new View(versions.get(0).value(), List.of(), dots);
+    }
+    List<JsonNode> siblings = new ArrayList<>();
+    for (Version v : versions) {
+      if (v.value() != null) {
+        siblings.add(v.value());
+      }
+    }
+    ConflictStrategy strategy = policy.strategyFor(key);
+    JsonNode value;
+    if (ks.hasResolved()) {
+      value = ks.resolved();
+    } else if (strategy instanceof ConflictStrategy.ReplicaPriority p) {
+      value = priorityWinner(versions, p).value();
+    } else if (strategy instanceof ConflictStrategy.Merge m) {
+      value = null;
+      for (Version v : versions) {
+        if (v.value() != null) {
+          value = value == null ? v.value() : m.merge().apply(value, v.value());
+        }
+      }
+    } else if (strategy instanceof ConflictStrategy.LastWriteWins) {
+      value = versions.stream().max(BY_HLC).orElseThrow().value();
+    } else {
+      value = null; // siblings: no single value; the application resolves with its next write
+    }
+    return new View(value, siblings, dots);
+  }
+
+  /** Changes this replica applied that {@code theirs} lacks, in this replica's apply order (a causal order). */
+  public List<Change> missingFrom(VersionVector theirs, int limit) {
+    List<Change> out = new ArrayList<>();
+    if (theirs.dominates(applied)) {
+      return out;
+    }
+    for (Change c : history) {
+      if (!theirs.covers(c.dot())) {
+        out.add(c);
+        if (out.size() >= limit) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  public String self() {
+    return self;
+  }
+
+  public VersionVector applied() {
+    return applied;
+  }
+
+  public TreePMap<String, KeyState> store() {
+    return store;
+  }
+
+  public long conflicts() {
+    return conflicts;
+  }
+
+  /** Writes last-write-wins threw away: data lost silently, but counted. */
+  public long discarded() {
+    return discarded;
+  }
+
+  public int historySize() {
+    return history.size();
+  }
+}
