@@ -28,7 +28,10 @@ public final class MultiLeaderReplica {
 
   public interface Command {}
 
-  /** Sets {@code key} to {@code value} at this leader; answered {@link Written} once this replica's journal has it. */
+  /**
+   * Sets {@code key} to {@code value} at this leader (a JSON null deletes); answered {@link Written} once this
+   * replica's journal has it.
+   */
   public record Put(String key, JsonNode value, ActorRef<WriteReply> replyTo) implements Command, WireMessage {}
 
   /** Deletes {@code key} (a tombstone, so that a concurrent write is detected as a conflict, not resurrected). */
@@ -51,6 +54,12 @@ public final class MultiLeaderReplica {
    */
   public record Value(String key, JsonNode value, List<JsonNode> siblings, List<String> versions, String servedBy,
       VersionVector applied) implements WireMessage {
+    public Value {
+      value = value == null || value.isNull() ? null : value; // JSON null means absent, on the wire as here
+      siblings = siblings == null ? List.of() : List.copyOf(siblings);
+      versions = versions == null ? List.of() : List.copyOf(versions);
+    }
+
     public boolean conflicted() {
       return versions.size() > 1;
     }
