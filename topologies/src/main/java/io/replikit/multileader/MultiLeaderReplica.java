@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.replikit.multileader.internal.MultiLeaderBehavior;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.serialization.WireMessage;
+import io.replikit.crdt.Crdt;
+import io.replikit.versioning.HybridLogicalClock;
 import io.replikit.versioning.VersionVector;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,21 @@ public final class MultiLeaderReplica {
   /** Deletes {@code key} (a tombstone, so that a concurrent write is detected as a conflict, not resurrected). */
   public record Delete(String key, ActorRef<WriteReply> replyTo) implements Command, WireMessage {}
 
+  /**
+   * Updates the CRDT at {@code key} on this leader: {@code update} gets the key's current CRDT here (null when it
+   * has none), this leader's id and its hybrid logical clock, and returns a delta (a CRDT mutator's result, e.g.
+   * {@code current.increment(replica, 1)} on a counter); the delta is logged and merged on every leader, so
+   * concurrent updates are never lost. Local only: {@code update} is code, so this command cannot cross nodes.
+   */
+  public record UpdateCrdt(String key, CrdtUpdate update, ActorRef<WriteReply> replyTo)
+      implements Command, akka.actor.NoSerializationVerificationNeeded {}
+
+  /** Computes a CRDT delta from the key's current state (see {@link UpdateCrdt}). */
+  @FunctionalInterface
+  public interface CrdtUpdate {
+    Crdt<?> delta(Crdt<?> current, String replica, HybridLogicalClock clock);
+  }
+
   public sealed interface WriteReply extends WireMessage {}
 
   /** Written here as the change {@code origin:counter}; it reaches the other leaders asynchronously. */
@@ -50,10 +67,12 @@ public final class MultiLeaderReplica {
   /**
    * {@code value}: what the key's strategy shows (null: absent, deleted, or siblings left to the application);
    * {@code siblings}: every concurrent value kept, when there are several; {@code versions}: the writes they came
-   * from ({@code origin:counter}).
+   * from ({@code origin:counter}); {@code crdt}: for a CRDT-valued key, its whole state (then {@code value} is
+   * the CRDT's value as JSON: a number, an array, a text, an object).
    */
   public record Value(String key, JsonNode value, List<JsonNode> siblings, List<String> versions, String servedBy,
-      VersionVector applied) implements WireMessage {
+      VersionVector applied, @com.fasterxml.jackson.annotation.JsonInclude(
+          com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Crdt<?> crdt) implements WireMessage {
     public Value {
       value = value == null || value.isNull() ? null : value; // JSON null means absent, on the wire as here
       siblings = siblings == null ? List.of() : List.copyOf(siblings);

@@ -132,6 +132,8 @@ public final class MultiLeaderBehavior
       return write(state, put.key(), put.value(), put.replyTo());
     } else if (command instanceof MultiLeaderReplica.Delete delete) {
       return write(state, delete.key(), null, delete.replyTo());
+    } else if (command instanceof MultiLeaderReplica.UpdateCrdt update) {
+      return updateCrdt(state, update);
     } else if (command instanceof Messages.Forward forward) {
       return onForward(state, forward);
     } else if (command instanceof Messages.Digest digest) {
@@ -145,7 +147,7 @@ public final class MultiLeaderBehavior
     } else if (command instanceof MultiLeaderReplica.Get get) {
       MultiLeaderState.View v = state.view(get.key(), policy);
       get.replyTo().tell(new MultiLeaderReplica.Value(get.key(), v.value(), v.siblings(), v.versions(), self,
-          state.applied()));
+          state.applied(), state.crdtOf(get.key())));
       return Effect().none();
     } else if (command instanceof MultiLeaderReplica.GetStatus status) {
       status.replyTo().tell(new MultiLeaderReplica.Status(spec.groupId(), self, state.applied(), pending.size(),
@@ -182,6 +184,39 @@ public final class MultiLeaderBehavior
     return Effect().persist(change).thenRun(s -> {
       replyTo.tell(new MultiLeaderReplica.Written(key, self, change.counter()));
       observer.onApplied(self, self, change.counter(), key);
+      forward(List.of(new Messages.Envelope(change, List.of(self))));
+    });
+  }
+
+  private Effect<Change, MultiLeaderState> updateCrdt(MultiLeaderState state, MultiLeaderReplica.UpdateCrdt u) {
+    if (u.replyTo() == null) {
+      return Effect().none();
+    }
+    if (u.key() == null || u.key().isEmpty() || u.update() == null) {
+      u.replyTo().tell(new MultiLeaderReplica.WriteRejected("the key or the update is missing"));
+      return Effect().none();
+    }
+    io.replikit.crdt.Crdt<?> current = state.crdtOf(u.key());
+    io.replikit.crdt.Crdt<?> delta;
+    try {
+      delta = u.update().delta(current, self, hlc);
+    } catch (RuntimeException e) {
+      u.replyTo().tell(new MultiLeaderReplica.WriteRejected("the update of " + u.key() + " failed: " + e));
+      return Effect().none();
+    }
+    if (delta == null) {
+      u.replyTo().tell(new MultiLeaderReplica.WriteRejected("the update of " + u.key() + " made no delta"));
+      return Effect().none();
+    }
+    if (current != null && current.getClass() != delta.getClass()) {
+      u.replyTo().tell(new MultiLeaderReplica.WriteRejected("key " + u.key() + " holds a "
+          + MultiLeaderState.kindOf(current) + ", the update made a " + MultiLeaderState.kindOf(delta)));
+      return Effect().none();
+    }
+    Change change = state.localCrdt(u.key(), delta, hlc.now());
+    return Effect().persist(change).thenRun(s -> {
+      u.replyTo().tell(new MultiLeaderReplica.Written(u.key(), self, change.counter()));
+      observer.onApplied(self, self, change.counter(), u.key());
       forward(List.of(new Messages.Envelope(change, List.of(self))));
     });
   }

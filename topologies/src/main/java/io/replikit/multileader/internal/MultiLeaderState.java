@@ -1,6 +1,7 @@
 package io.replikit.multileader.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.replikit.crdt.Crdt;
 import io.replikit.multileader.ConflictPolicy;
 import io.replikit.multileader.ConflictRecord;
 import io.replikit.multileader.ConflictStrategy;
@@ -27,7 +28,12 @@ public final class MultiLeaderState {
    * A key's current versions: one, or several concurrent ones; {@code resolved} caches what an on-write resolver
    * answered for them.
    */
-  public record KeyState(TreePVector<Version> versions, JsonNode resolved, boolean hasResolved) {}
+  public record KeyState(TreePVector<Version> versions, JsonNode resolved, boolean hasResolved, Crdt<?> crdt,
+      TreePVector<Dot> crdtHeads) {
+    KeyState(TreePVector<Version> versions, JsonNode resolved, boolean hasResolved) {
+      this(versions, resolved, hasResolved, null, TreePVector.empty());
+    }
+  }
 
   /** The result of applying one change. */
   public record Applied(MultiLeaderState state, ConflictRecord conflict) {}
@@ -59,6 +65,17 @@ public final class MultiLeaderState {
   /** A write of this replica: its next dot, and as causal past everything this replica has applied. */
   public Change localWrite(String key, JsonNode value, HlcTimestamp hlc) {
     return new Change(new Dot(self, applied.get(self) + 1), applied, hlc, key, value);
+  }
+
+  /** A CRDT update of this replica: {@code delta} merged into the key's CRDT on every replica. */
+  public Change localCrdt(String key, Crdt<?> delta, HlcTimestamp hlc) {
+    return new Change(new Dot(self, applied.get(self) + 1), applied, hlc, key, null, delta);
+  }
+
+  /** The CRDT {@code key} holds here, or null. */
+  public Crdt<?> crdtOf(String key) {
+    KeyState ks = store.get(key);
+    return ks == null ? null : ks.crdt();
   }
 
   /** Whether {@code c} was applied here already (a duplicate, or one that came around a second path). */
@@ -93,6 +110,9 @@ public final class MultiLeaderState {
           + " before the changes it depends on (" + c.deps() + "): the journal is out of causal order");
     }
     KeyState current = store.get(c.key());
+    if (c.delta() != null) {
+      return applyCrdt(c, current);
+    }
     List<Version> kept = new ArrayList<>();
     if (current != null) {
       for (Version v : current.versions()) {
@@ -134,9 +154,69 @@ public final class MultiLeaderState {
       record = new ConflictRecord(self, c.key(), c.dot().toString(), others, strategyName(strategy), outcome,
           (int) lost);
     }
-    KeyState next = new KeyState(TreePVector.from(versions), resolved, hasResolved);
+    KeyState next = new KeyState(TreePVector.from(versions), resolved, hasResolved,
+        current == null ? null : current.crdt(), current == null ? TreePVector.empty() : current.crdtHeads());
     return new Applied(new MultiLeaderState(self, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
         history.plus(c), conflicts + (record == null ? 0 : 1), discarded + lost), record);
+  }
+
+  /**
+   * A CRDT update merges into the key's CRDT: concurrent updates are not lost, only recorded as the conflict the
+   * CRDT resolved. Two leaders that first wrote a key as different CRDT kinds concurrently: the kind whose name sorts
+   * first is kept on every replica (whatever arrived first), and the other kind's updates are dropped and reported.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Applied applyCrdt(Change c, KeyState current) {
+    Crdt crdt = current == null ? null : current.crdt();
+    TreePVector<Dot> heads = current == null ? TreePVector.empty() : current.crdtHeads();
+    List<Dot> kept = new ArrayList<>();
+    for (Dot d : heads) {
+      if (!c.deps().covers(d)) {
+        kept.add(d);
+      }
+    }
+    String kind = kindOf(c.delta());
+    String outcome;
+    Crdt merged;
+    if (crdt == null) {
+      merged = c.delta();
+      outcome = "merged by the " + kind + " CRDT: nothing lost";
+    } else if (crdt.getClass() == c.delta().getClass()) {
+      merged = (Crdt) crdt.merge((Crdt) c.delta());
+      outcome = "merged by the " + kind + " CRDT: nothing lost";
+    } else if (kind.compareTo(kindOf(crdt)) < 0) {
+      merged = c.delta();
+      outcome = "the key was also written as a " + kindOf(crdt) + "; the " + kind + " is kept on every replica";
+      kept.add(c.dot()); // always reported: the other kind's updates are gone
+    } else {
+      merged = crdt;
+      outcome = "a " + kind + " update of a " + kindOf(crdt) + " key: dropped on every replica";
+      kept.add(c.dot());
+    }
+    List<Dot> newHeads = new ArrayList<>(kept);
+    if (!newHeads.contains(c.dot())) {
+      newHeads.add(c.dot());
+    }
+    newHeads.sort(null);
+    ConflictRecord record = kept.isEmpty() ? null : new ConflictRecord(self, c.key(), c.dot().toString(),
+        kept.stream().filter(d -> !d.equals(c.dot())).map(Dot::toString).toList(), "crdt:" + kind, outcome, 0);
+    KeyState next = new KeyState(current == null ? TreePVector.empty() : current.versions(),
+        current == null ? null : current.resolved(), current != null && current.hasResolved(), merged,
+        TreePVector.from(newHeads));
+    return new Applied(new MultiLeaderState(self, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
+        history.plus(c), conflicts + (record == null ? 0 : 1), discarded), record);
+  }
+
+  /** The JSON type name of a CRDT ({@code pn-counter}, {@code aw-set}, ...). */
+  public static String kindOf(Crdt<?> crdt) {
+    com.fasterxml.jackson.annotation.JsonSubTypes types =
+        Crdt.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
+    for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t : types.value()) {
+      if (t.value() == crdt.getClass()) {
+        return t.name();
+      }
+    }
+    return crdt.getClass().getSimpleName();
   }
 
   private static ConflictStrategy.VersionedValue external(Version v) {
@@ -171,6 +251,10 @@ public final class MultiLeaderState {
     KeyState ks = store.get(key);
     if (ks == null) {
       return new View(null, List.of(), List.of());
+    }
+    if (ks.crdt() != null) {
+      return new View(CrdtValues.valueOf(ks.crdt()), List.of(),
+          ks.crdtHeads().stream().map(Dot::toString).toList());
     }
     List<Version> versions = ks.versions();
     List<String> dots = versions.stream().map(v -> v.dot().toString()).toList();

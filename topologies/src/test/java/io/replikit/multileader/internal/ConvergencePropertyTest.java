@@ -55,8 +55,16 @@ class ConvergencePropertyTest {
         wall[at] += r.nextInt(3);
         if (r.nextInt(3) > 0) {
           String key = "k" + r.nextInt(3);
-          Change c = states.get(at).localWrite(key, r.nextInt(8) == 0 ? null
-              : JsonNodeFactory.instance.numberNode(r.nextInt(100)), clocks.get(at).now());
+          Change c;
+          if (r.nextInt(4) == 0) {
+            // a CRDT-valued key: concurrent increments merge, none lost
+            io.replikit.crdt.PNCounter current = (io.replikit.crdt.PNCounter) states.get(at).crdtOf("counter");
+            c = states.get(at).localCrdt("counter", (current == null ? io.replikit.crdt.PNCounter.empty() : current)
+                .increment(REPLICAS.get(at), 1 + r.nextInt(3)), clocks.get(at).now());
+          } else {
+            c = states.get(at).localWrite(key, r.nextInt(8) == 0 ? null
+                : JsonNodeFactory.instance.numberNode(r.nextInt(100)), clocks.get(at).now());
+          }
           states.set(at, states.get(at).apply(c, policy).state());
           all.add(c);
           for (int other = 0; other < 3; other++) {
