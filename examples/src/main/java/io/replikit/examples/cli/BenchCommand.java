@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: throughput, acknowledgement latency and follower lag (single-leader), failover "
         + "time and losses on a cluster of serve JVMs (failover), the four replication log formats on one workload "
-        + "(logs), reads under each consistency from a lagging follower (reads). They print figures and never "
-        + "fail on time.",
+        + "(logs), reads under each consistency from a lagging follower (reads), multi-leader replication with Akka's "
+        + "Replicated Event Sourcing as the baseline (multi-leader). They print figures and never fail on time.",
     subcommands = {SingleLeaderBenchCommand.class, FailoverBenchCommand.class, LogFormatsBenchCommand.class,
-        ReadsBenchCommand.class})
+        ReadsBenchCommand.class, MultiLeaderBenchCommand.class})
 final class BenchCommand {}

@@ -80,6 +80,24 @@ class CliTest {
       "bench reads --keys 0                       | --keys",
       "bench reads --warm-up -1                   | --warm-up",
       "bench reads --journal postgresql           | --journal",
+      "bench multi-leader --leaders 1             | --leaders",
+      "bench multi-leader --writes 0              | --writes",
+      "bench multi-leader --warm-up -1            | --warm-up",
+      "bench multi-leader --concurrency 0         | --concurrency",
+      "bench multi-leader --rate 0                | --rate",
+      "bench multi-leader --rate 10 --concurrency 4 | --concurrency",
+      "bench multi-leader --keys 0                | --keys",
+      "bench multi-leader --hot-keys -1           | --hot-keys",
+      "bench multi-leader --hot-share 2           | --hot-share",
+      "bench multi-leader --hot-keys 0 --hot-share 0.5 | --hot-keys",
+      "bench multi-leader --placement zigzag      | --placement",
+      "bench multi-leader --topology ring         | --topology",
+      "bench multi-leader --journal postgresql    | --journal",
+      "bench multi-leader --poll-ms 1             | --poll-ms",
+      "bench multi-leader --akka-entities 0       | --akka-entities",
+      "bench multi-leader --converge-timeout-s 0  | --converge-timeout-s",
+      "bench multi-leader --system replikit       | not available yet",
+      "bench multi-leader --system paxos          | --system",
   })
   void badArgumentsExitWithTwoAndNameTheOption(String args, String named) {
     Run r = run(args.trim().split("\\s+"));
@@ -95,7 +113,7 @@ class CliTest {
     assertTrue(none.err().contains("Missing required subcommand"), none.err());
     Run bench = run("bench");
     assertEquals(2, bench.exitCode());
-    for (String sub : new String[] {"single-leader", "failover", "logs", "reads"}) {
+    for (String sub : new String[] {"single-leader", "failover", "logs", "reads", "multi-leader"}) {
       assertTrue(bench.err().contains(sub), "the usage lists what bench can run: " + bench.err());
     }
   }

@@ -1,0 +1,122 @@
+package io.replikit.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code replikit bench multi-leader} on a tiny workload: exactly one JSON object on stdout with the figures of Akka's
+ * Replicated Event Sourcing baseline, which converges; and Replikit's own half refused until it exists.
+ */
+class MultiLeaderBenchCommandTest {
+  private static final int WRITES = 40;
+  private static final int LEADERS = 3;
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cmd = ReplikitCli.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int code = cmd.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void theAkkaBaselinePrintsOneJsonObjectWithEveryFigureAndConverges() throws Exception {
+    Run r = run("bench", "multi-leader", "--leaders", "" + LEADERS, "--writes", "" + WRITES, "--warm-up", "10",
+        "--keys", "10", "--hot-keys", "2", "--hot-share", "0.5", "--concurrency", "4", "--seed", "7",
+        "--poll-ms", "20", "--converge-timeout-s", "30", "--json");
+    assertEquals(0, r.exitCode(), r.err());
+    String stdout = r.out().trim();
+    assertEquals(1, stdout.lines().count(), "one line of JSON: " + stdout);
+    JsonNode json = new ObjectMapper().readTree(stdout);
+
+    assertEquals(LEADERS, json.get("leaders").asInt());
+    assertEquals(WRITES, json.get("writes").asInt());
+    assertEquals(10, json.get("warm_up").asInt());
+    assertEquals(10, json.get("keys").asInt());
+    assertEquals(2, json.get("hot_keys").asInt());
+    assertEquals(0.5, json.get("hot_share").asDouble());
+    assertEquals("round-robin", json.get("placement").asText());
+    assertEquals(7, json.get("seed").asLong());
+    assertEquals("closed-loop", json.get("load").asText());
+    assertEquals(4, json.get("concurrency").asInt());
+    assertEquals("all-to-all", json.get("topology").asText());
+    assertEquals("h2-memory", json.get("journal").asText());
+    assertEquals(20, json.get("poll_ms").asInt());
+    assertEquals("false", json.get("system_options").get("akka-direct-replication").asText());
+    assertTrue(json.get("delay_method").asText().contains("last other leader"), json.toString());
+    assertTrue(json.get("conflict_method").asText().contains("neither leader"), json.toString());
+    assertEquals(Set.of("akka"), fieldNames(json.get("systems")));
+
+    JsonNode akka = json.get("systems").get("akka");
+    String where = akka.toString();
+    assertEquals(WRITES, akka.get("acked").asInt(), where);
+    assertEquals(0, akka.get("failed_writes").asInt(), where);
+    assertTrue(akka.get("writes_per_s").asDouble() > 0, where);
+    assertTrue(akka.get("ack_p99_ms").asDouble() >= akka.get("ack_p50_ms").asDouble(), where);
+    assertEquals(WRITES, akka.get("propagated_writes").asInt(), "every write reached every leader: " + where);
+    assertTrue(akka.get("propagation_p50_ms").isNumber(), where);
+    assertTrue(akka.get("propagation_p99_ms").asDouble() >= akka.get("propagation_p50_ms").asDouble(), where);
+    assertTrue(akka.get("propagation_max_ms").asDouble() >= akka.get("propagation_p99_ms").asDouble(), where);
+    assertTrue(akka.get("concurrent_same_key_pairs").asLong() >= 0, where);
+    assertTrue(akka.get("writes_in_concurrent_pairs").asInt() <= WRITES, where);
+    int flagged = akka.get("conflicts_flagged_by_system").asInt();
+    assertTrue(flagged >= 0 && flagged <= WRITES, where);
+    assertTrue(akka.get("converged").asBoolean(), where);
+    assertEquals(0, akka.get("writes_not_visible_everywhere").asInt(), where);
+    assertTrue(akka.get("time_to_converge_ms").asDouble() >= 0, where);
+    assertTrue(akka.get("states_equal").asBoolean(), where);
+    assertEquals(LEADERS, akka.get("keys_per_leader").size(), where);
+    assertEquals(0, akka.get("keys_missing").asInt(), where);
+    assertTrue(akka.get("messages_per_write").isNull(), "not counted without direct replication: " + where);
+    assertEquals("not measured", akka.get("traffic_method").asText(), where);
+    assertTrue(akka.get("warm_up_converged").asBoolean(), where);
+    JsonNode d = akka.get("description");
+    assertTrue(d.get("journal").asText().contains("akka-persistence-jdbc 5.1.0"), where);
+    assertTrue(d.get("journal_reason").asText().contains("meta_payload"), where);
+    assertTrue(d.get("topology").asText().startsWith("all-to-all"), where);
+    assertTrue(d.get("implementation").asText().contains("Replicated Event Sourcing"), where);
+  }
+
+  @Test
+  void withDirectReplicationOnTheTestKitJournalTheTrafficIsCountedAndTheTableNamesTheFigures() {
+    Run r = run("bench", "multi-leader", "--leaders", "2", "--writes", "20", "--warm-up", "0", "--keys", "5",
+        "--hot-keys", "0", "--journal", "testkit", "--akka-direct-replication", "--converge-timeout-s", "10");
+    assertEquals(0, r.exitCode(), r.err());
+    for (String figure : new String[] {"writes/s", "propagation p50 / p99 ms", "same-key concurrent pairs",
+        "converged / states equal", "time to converge ms", "messages / bytes per write", "journal: testkit",
+        "direct_replication: on"}) {
+      assertTrue(r.out().contains(figure), "the table shows " + figure + ": " + r.out());
+    }
+    assertFalse(r.out().contains("not measured"), "direct replication's messages are counted: " + r.out());
+  }
+
+  @Test
+  void replikitsOwnHalfIsRefusedUntilItExists() {
+    for (String system : new String[] {"replikit", "both"}) {
+      Run r = run("bench", "multi-leader", "--system", system, "--writes", "5");
+      assertEquals(2, r.exitCode(), r.err());
+      assertTrue(r.err().contains("not available yet"), r.err());
+      assertEquals("", r.out(), "nothing on stdout");
+    }
+  }
+
+  private static Set<String> fieldNames(JsonNode node) {
+    Set<String> names = new HashSet<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+}
