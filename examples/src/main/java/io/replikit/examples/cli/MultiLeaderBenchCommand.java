@@ -24,15 +24,16 @@ import picocli.CommandLine.Spec;
         + "leaders write the same key concurrently) at N leaders of each selected system and prints writes/s, "
         + "acknowledgement latency, propagation delay p50/p99 to the last leader, concurrent same-key writes, "
         + "whether the leaders converged to equal states and how long that took after the writes stopped, and "
-        + "messages and bytes per write where the system can count them. For now only the baseline runs: Akka's own "
-        + "Replicated Event Sourcing (--system akka); Replikit's multi-leader replica is not available yet."})
+        + "messages and bytes per write where the system can count them. Systems: Replikit's multi-leader replica "
+        + "(--system replikit) and Akka's own Replicated Event Sourcing as the baseline (--system akka), or both on "
+        + "the same writes."})
 final class MultiLeaderBenchCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
 
   @Option(names = "--system", paramLabel = "SYSTEM", defaultValue = "akka",
-      description = "akka (Akka's Replicated Event Sourcing), replikit (not available yet) or both "
+      description = "akka (Akka's Replicated Event Sourcing), replikit (Replikit's MultiLeaderReplica) or both "
           + "(default: ${DEFAULT-VALUE}).")
   String system;
 

@@ -96,7 +96,7 @@ class CliTest {
       "bench multi-leader --poll-ms 1             | --poll-ms",
       "bench multi-leader --akka-entities 0       | --akka-entities",
       "bench multi-leader --converge-timeout-s 0  | --converge-timeout-s",
-      "bench multi-leader --system replikit       | not available yet",
+      "bench multi-leader --system replikit --topology mesh | --topology",
       "bench multi-leader --system paxos          | --system",
   })
   void badArgumentsExitWithTwoAndNameTheOption(String args, String named) {

@@ -105,12 +105,13 @@ class MultiLeaderBenchCommandTest {
   }
 
   @Test
-  void replikitsOwnHalfIsRefusedUntilItExists() {
-    for (String system : new String[] {"replikit", "both"}) {
-      Run r = run("bench", "multi-leader", "--system", system, "--writes", "5");
-      assertEquals(2, r.exitCode(), r.err());
-      assertTrue(r.err().contains("not available yet"), r.err());
-      assertEquals("", r.out(), "nothing on stdout");
+  void replikitsMultiLeaderReplicasRunAlongEveryTopologyAndConverge() throws Exception {
+    for (String topology : new String[] {"all-to-all", "circular", "star"}) {
+      Run r = run("bench", "multi-leader", "--system", "replikit", "--topology", topology, "--writes", "60",
+          "--warm-up", "10", "--keys", "20", "--json");
+      assertEquals(0, r.exitCode(), r.err());
+      JsonNode figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+      assertTrue(figures.toString().contains("\"converged\":true"), topology + ": " + r.out());
     }
   }
 

@@ -34,4 +34,7 @@ public final class Messages {
   public record Digest(String from, VersionVector applied) implements Message {}
 
   enum Tick implements MultiLeaderReplica.Command, NoSerializationVerificationNeeded { INSTANCE }
+
+  /** Persist what the write buffer and the deliverable held changes hold (group commit). */
+  enum Flush implements MultiLeaderReplica.Command, NoSerializationVerificationNeeded { INSTANCE }
 }

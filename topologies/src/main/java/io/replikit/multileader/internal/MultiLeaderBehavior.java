@@ -57,6 +57,8 @@ public final class MultiLeaderBehavior
   private final LinkedHashMap<Dot, Messages.Envelope> pending = new LinkedHashMap<>();
   private final ArrayDeque<ConflictRecord> recentConflicts = new ArrayDeque<>();
   private boolean recovered;
+  private List<LocalRequest> local = new ArrayList<>();
+  private boolean flushScheduled;
   private long loopsPrevented;
   private long duplicatesDropped;
 
@@ -100,6 +102,10 @@ public final class MultiLeaderBehavior
     return newEventHandlerBuilder().forAnyState().onAnyEvent((state, change) -> {
       hlc.observe(change.hlc());
       MultiLeaderState.Applied applied = state.apply(change, policy);
+      if (recovered) {
+        observer.onAppliedInOrder(self, change.origin(), change.counter(), change.key(), change.value(),
+            applied.conflict() != null);
+      }
       if (applied.conflict() != null) {
         recentConflicts.addLast(applied.conflict());
         while (recentConflicts.size() > RECENT_CONFLICTS) {
@@ -143,7 +149,12 @@ public final class MultiLeaderBehavior
       for (String n : Topology.neighbours(spec, self, alive())) {
         transport.send(ReplicaId.of(self), ReplicaId.of(n), new Messages.Digest(self, state.applied()));
       }
-      return drain(state);
+      if (!pending.isEmpty()) {
+        scheduleFlush();
+      }
+      return Effect().none();
+    } else if (command == Messages.Flush.INSTANCE) {
+      return flush(state);
     } else if (command instanceof MultiLeaderReplica.Get get) {
       MultiLeaderState.View v = state.view(get.key(), policy);
       get.replyTo().tell(new MultiLeaderReplica.Value(get.key(), v.value(), v.siblings(), v.versions(), self,
@@ -171,6 +182,10 @@ public final class MultiLeaderBehavior
     return Effect().unhandled();
   }
 
+  /** A local write waiting for the next flush: a value (null: delete), or a CRDT update. */
+  private record LocalRequest(String key, JsonNode value, MultiLeaderReplica.CrdtUpdate update,
+      akka.actor.typed.ActorRef<MultiLeaderReplica.WriteReply> replyTo) {}
+
   private Effect<Change, MultiLeaderState> write(MultiLeaderState state, String key, JsonNode value,
       akka.actor.typed.ActorRef<MultiLeaderReplica.WriteReply> replyTo) {
     if (replyTo == null) {
@@ -180,12 +195,9 @@ public final class MultiLeaderBehavior
       replyTo.tell(new MultiLeaderReplica.WriteRejected("the key is missing or empty"));
       return Effect().none();
     }
-    Change change = state.localWrite(key, value, hlc.now());
-    return Effect().persist(change).thenRun(s -> {
-      replyTo.tell(new MultiLeaderReplica.Written(key, self, change.counter()));
-      observer.onApplied(self, self, change.counter(), key);
-      forward(List.of(new Messages.Envelope(change, List.of(self))));
-    });
+    local.add(new LocalRequest(key, value, null, replyTo));
+    scheduleFlush();
+    return Effect().none();
   }
 
   private Effect<Change, MultiLeaderState> updateCrdt(MultiLeaderState state, MultiLeaderReplica.UpdateCrdt u) {
@@ -196,28 +208,104 @@ public final class MultiLeaderBehavior
       u.replyTo().tell(new MultiLeaderReplica.WriteRejected("the key or the update is missing"));
       return Effect().none();
     }
-    io.replikit.crdt.Crdt<?> current = state.crdtOf(u.key());
-    io.replikit.crdt.Crdt<?> delta;
-    try {
-      delta = u.update().delta(current, self, hlc);
-    } catch (RuntimeException e) {
-      u.replyTo().tell(new MultiLeaderReplica.WriteRejected("the update of " + u.key() + " failed: " + e));
+    local.add(new LocalRequest(u.key(), null, u.update(), u.replyTo()));
+    scheduleFlush();
+    return Effect().none();
+  }
+
+  /**
+   * Group commit: writes and received changes that arrive while the journal is busy (Akka stashes them meanwhile)
+   * are buffered and go to the journal together at the next flush.
+   */
+  private void scheduleFlush() {
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.getSelf().tell(Messages.Flush.INSTANCE);
+    }
+  }
+
+  /**
+   * Persists in one journal write every held change that has become deliverable (in an order that respects
+   * causality) and then the buffered local writes, each of which follows everything before it.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Effect<Change, MultiLeaderState> flush(MultiLeaderState state) {
+    flushScheduled = false;
+    VersionVector at = state.applied();
+    List<Messages.Envelope> ready = new ArrayList<>();
+    boolean progress = !pending.isEmpty();
+    while (progress) {
+      progress = false;
+      for (Iterator<Messages.Envelope> it = pending.values().iterator(); it.hasNext(); ) {
+        Messages.Envelope e = it.next();
+        if (at.covers(e.change().dot())) {
+          it.remove();
+        } else if (MultiLeaderState.deliverable(at, e.change())) {
+          ready.add(e);
+          at = at.with(e.change().origin(), e.change().counter());
+          it.remove();
+          progress = true;
+        }
+      }
+    }
+    List<Change> changes = new ArrayList<>();
+    List<Messages.Envelope> out = new ArrayList<>(ready);
+    Map<String, io.replikit.crdt.Crdt> crdts = new java.util.HashMap<>();
+    for (Messages.Envelope e : ready) {
+      changes.add(e.change());
+      if (e.change().delta() != null) {
+        io.replikit.crdt.Crdt cur = crdts.containsKey(e.change().key()) ? crdts.get(e.change().key())
+            : state.crdtOf(e.change().key());
+        crdts.put(e.change().key(), cur == null || cur.getClass() != e.change().delta().getClass()
+            ? cur == null ? e.change().delta() : cur : (io.replikit.crdt.Crdt) cur.merge(e.change().delta()));
+      }
+    }
+    List<Runnable> replies = new ArrayList<>();
+    List<LocalRequest> requests = local;
+    local = new ArrayList<>();
+    for (LocalRequest r : requests) {
+      long counter = at.get(self) + 1;
+      Change change;
+      if (r.update() == null) {
+        change = new Change(new io.replikit.versioning.Dot(self, counter), at, hlc.now(), r.key(), r.value());
+      } else {
+        io.replikit.crdt.Crdt current = crdts.containsKey(r.key()) ? crdts.get(r.key()) : state.crdtOf(r.key());
+        io.replikit.crdt.Crdt delta;
+        try {
+          delta = r.update().delta(current, self, hlc);
+        } catch (RuntimeException e) {
+          r.replyTo().tell(new MultiLeaderReplica.WriteRejected("the update of " + r.key() + " failed: " + e));
+          continue;
+        }
+        if (delta == null) {
+          r.replyTo().tell(new MultiLeaderReplica.WriteRejected("the update of " + r.key() + " made no delta"));
+          continue;
+        }
+        if (current != null && current.getClass() != delta.getClass()) {
+          r.replyTo().tell(new MultiLeaderReplica.WriteRejected("key " + r.key() + " holds a "
+              + MultiLeaderState.kindOf(current) + ", the update made a " + MultiLeaderState.kindOf(delta)));
+          continue;
+        }
+        crdts.put(r.key(), current == null ? delta : (io.replikit.crdt.Crdt) current.merge(delta));
+        change = new Change(new io.replikit.versioning.Dot(self, counter), at, hlc.now(), r.key(), null, delta);
+      }
+      at = at.with(self, counter);
+      changes.add(change);
+      out.add(new Messages.Envelope(change, List.of(self)));
+      replies.add(() -> r.replyTo().tell(new MultiLeaderReplica.Written(r.key(), self, change.counter())));
+    }
+    if (changes.isEmpty()) {
       return Effect().none();
     }
-    if (delta == null) {
-      u.replyTo().tell(new MultiLeaderReplica.WriteRejected("the update of " + u.key() + " made no delta"));
-      return Effect().none();
-    }
-    if (current != null && current.getClass() != delta.getClass()) {
-      u.replyTo().tell(new MultiLeaderReplica.WriteRejected("key " + u.key() + " holds a "
-          + MultiLeaderState.kindOf(current) + ", the update made a " + MultiLeaderState.kindOf(delta)));
-      return Effect().none();
-    }
-    Change change = state.localCrdt(u.key(), delta, hlc.now());
-    return Effect().persist(change).thenRun(s -> {
-      u.replyTo().tell(new MultiLeaderReplica.Written(u.key(), self, change.counter()));
-      observer.onApplied(self, self, change.counter(), u.key());
-      forward(List.of(new Messages.Envelope(change, List.of(self))));
+    return Effect().persist(changes).thenRun(s -> {
+      replies.forEach(Runnable::run);
+      for (Messages.Envelope e : out) {
+        observer.onApplied(self, e.change().origin(), e.change().counter(), e.change().key());
+      }
+      forward(out);
+      if (!local.isEmpty() || !pending.isEmpty()) {
+        scheduleFlush();
+      }
     });
   }
 
@@ -244,44 +332,8 @@ public final class MultiLeaderBehavior
       }
       pending.put(e.change().dot(), e);
     }
-    return drain(state);
-  }
-
-  /** Applies every held change that has become deliverable, in an order that respects causality. */
-  private Effect<Change, MultiLeaderState> drain(MultiLeaderState state) {
-    if (pending.isEmpty()) {
-      return Effect().none();
-    }
-    VersionVector at = state.applied();
-    List<Messages.Envelope> ready = new ArrayList<>();
-    boolean progress = true;
-    while (progress) {
-      progress = false;
-      for (Iterator<Messages.Envelope> it = pending.values().iterator(); it.hasNext(); ) {
-        Messages.Envelope e = it.next();
-        if (at.covers(e.change().dot())) {
-          it.remove();
-        } else if (MultiLeaderState.deliverable(at, e.change())) {
-          ready.add(e);
-          at = at.with(e.change().origin(), e.change().counter());
-          it.remove();
-          progress = true;
-        }
-      }
-    }
-    if (ready.isEmpty()) {
-      return Effect().none();
-    }
-    List<Change> changes = new ArrayList<>(ready.size());
-    for (Messages.Envelope e : ready) {
-      changes.add(e.change());
-    }
-    return Effect().persist(changes).thenRun(s -> {
-      for (Messages.Envelope e : ready) {
-        observer.onApplied(self, e.change().origin(), e.change().counter(), e.change().key());
-      }
-      forward(ready);
-    });
+    scheduleFlush();
+    return Effect().none();
   }
 
   /** Sends applied changes on along the topology, each with this replica added to its tags. */

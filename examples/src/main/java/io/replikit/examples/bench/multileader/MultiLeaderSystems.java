@@ -9,8 +9,7 @@ import java.util.function.Supplier;
 
 /**
  * The systems {@code replikit bench multi-leader --system} can run, by name. Replikit's own multi-leader replica
- * (the {@code topologies} module of issue 5) plugs in here: replace its entry in {@link #FACTORIES} with a factory of
- * its {@link MultiLeaderSystemUnderTest}.
+ * ({@link ReplikitMultiLeaderSystem}) and Akka's baseline are registered in {@link #FACTORIES}.
  */
 public final class MultiLeaderSystems {
   public static final String AKKA = AkkaReplicatedBaseline.NAME;
@@ -22,7 +21,7 @@ public final class MultiLeaderSystems {
   private static final Map<String, Supplier<MultiLeaderSystemUnderTest>> FACTORIES = new LinkedHashMap<>();
 
   static {
-    FACTORIES.put(REPLIKIT, null);
+    FACTORIES.put(REPLIKIT, ReplikitMultiLeaderSystem::new);
     FACTORIES.put(AKKA, AkkaReplicatedBaseline::new);
   }
 
