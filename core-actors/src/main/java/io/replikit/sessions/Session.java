@@ -200,25 +200,12 @@ public final class Session {
             return writeTo(groupId, replicas, nl.leader(), write, deadline, hops - 1);
           }
           leaders.put(groupId, target);
-          long position = positionOf(reply);
+          long position = Replica.logPosition(reply);
           if (position > 0) {
             tokens.advance(user, groupId, position);
           }
           return CompletableFuture.completedFuture(reply);
         });
-  }
-
-  private static long positionOf(Replica.WriteReply reply) {
-    if (reply instanceof Replica.Written w) {
-      return w.version();
-    } else if (reply instanceof Replica.Inserted i) {
-      return i.version();
-    } else if (reply instanceof Replica.Committed c) {
-      return c.position();
-    } else if (reply instanceof Replica.NotConfirmed n) {
-      return n.version(); // logged on the leader: the user's own later reads must not miss it
-    }
-    return 0;
   }
 
   // --- reads ---

@@ -182,6 +182,23 @@ public final class Replica {
     }
   }
 
+  /**
+   * The log position a write reached (its session token for read-your-writes), or 0 when it was not logged.
+   * {@link NotConfirmed} counts: the write is in the leader's log, so the writer's later reads must not miss it.
+   */
+  public static long logPosition(WriteReply reply) {
+    if (reply instanceof Written w) {
+      return w.version();
+    } else if (reply instanceof Inserted i) {
+      return i.version();
+    } else if (reply instanceof Committed c) {
+      return c.position();
+    } else if (reply instanceof NotConfirmed n) {
+      return n.version();
+    }
+    return 0;
+  }
+
   // --- factories ---
 
   public static Write put(String key, JsonNode value, ActorRef<WriteReply> replyTo) {

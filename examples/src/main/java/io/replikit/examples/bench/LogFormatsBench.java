@@ -126,7 +126,7 @@ public final class LogFormatsBench {
    * that round (a paired comparison, less noisy than comparing medians).
    */
   public record Result(Options options, List<FormatFigures> formats, Map<LogFormat, List<Double>> rounds,
-      List<Double> triggerVsLogical) {
+      List<Double> triggerVsLogical) implements BenchReport {
 
     public Result(Options options, List<FormatFigures> formats) {
       this(options, formats, Map.of(), List.of());

@@ -138,7 +138,8 @@ public final class ReadsUnderLagBench {
   }
 
   public record Result(Options options, List<KindFigures> kinds, long writesAcknowledged, double writesPerSecond,
-      int failedWrites, double laggingP50Millis, double laggingP99Millis, long readWaitMillis) {
+      int failedWrites, double laggingP50Millis, double laggingP99Millis, long readWaitMillis)
+      implements BenchReport {
 
     public KindFigures of(Kind kind) {
       return kinds.stream().filter(k -> k.kind() == kind).findFirst()

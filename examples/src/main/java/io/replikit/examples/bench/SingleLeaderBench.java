@@ -69,7 +69,8 @@ public final class SingleLeaderBench {
   public record HalfRate(int writes, double writesPerSecond, Double lagP50Millis, Double lagP99Millis,
       int failedWrites) {}
 
-  public record Result(Options options, Figures replicated, HalfRate halfRate, Figures baseline) {
+  public record Result(Options options, Figures replicated, HalfRate halfRate, Figures baseline)
+      implements BenchReport {
 
     public ObjectNode toJson() {
       JsonNodeFactory f = JsonNodeFactory.instance;

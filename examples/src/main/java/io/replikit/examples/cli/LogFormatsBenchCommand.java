@@ -1,14 +1,12 @@
 package io.replikit.examples.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replikit.examples.bench.LogFormatsBench;
 import io.replikit.singleleader.AckLevel;
 import io.replikit.singleleader.AckPolicy;
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -58,14 +56,8 @@ final class LogFormatsBenchCommand implements Callable<Integer> {
       description = "Seed of the workload: the same seed gives the same transactions (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--journal", paramLabel = "KIND", defaultValue = "h2-memory",
-      converter = SingleLeaderBenchCommand.JournalConverter.class,
-      description = "h2-memory or h2-file (default: ${DEFAULT-VALUE}).")
-  String journal;
-
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-      description = "Directory of the H2 file (bench-logs.mv.db) for --journal h2-file (default: ${DEFAULT-VALUE}).")
-  Path dataDir;
+  @Mixin
+  BenchJournal journalOptions;
 
   @Option(names = "--order", paramLabel = "F1,F2,F3,F4", defaultValue = "statement,wal,logical,trigger",
       description = "The order the four formats run in; later ones run in a warmer JVM, so another order shows "
@@ -78,8 +70,8 @@ final class LogFormatsBenchCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--json", description = "Print exactly one JSON object on stdout instead of a table.")
-  boolean json;
+  @Mixin
+  BenchOutput output;
 
   @Override
   public Integer call() throws JsonProcessingException {
@@ -92,19 +84,13 @@ final class LogFormatsBenchCommand implements Callable<Integer> {
       for (String f : order.split(",", -1)) {
         formats.add(io.replikit.logformat.LogFormat.parse("--order", f));
       }
-      options = new LogFormatsBench.Options(transactions, followers, mode, level, concurrency, journal, dataDir, seed,
+      options = new LogFormatsBench.Options(transactions, followers, mode, level, concurrency, journalOptions.journal,
+          journalOptions.dataDir, seed,
           warmUp != null ? warmUp : LogFormatsBench.Options.defaultWarmUp(transactions), formats, rounds);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    LogFormatsBench.Result result = LogFormatsBench.run(options, spec.commandLine().getErr());
-    if (json) {
-      out.println(new ObjectMapper().writeValueAsString(result.toJson()));
-    } else {
-      result.printTable(out);
-    }
-    out.flush();
+    output.print(LogFormatsBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
     return 0;
   }
 }

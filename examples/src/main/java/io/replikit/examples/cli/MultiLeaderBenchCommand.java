@@ -1,11 +1,9 @@
 package io.replikit.examples.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replikit.examples.bench.multileader.AkkaReplicatedBaseline;
 import io.replikit.examples.bench.multileader.MultiLeaderBench;
 import io.replikit.examples.bench.multileader.MultiLeaderSystems;
 import io.replikit.examples.bench.multileader.MultiLeaderWorkload;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -116,8 +115,8 @@ final class MultiLeaderBenchCommand implements Callable<Integer> {
       description = "Where a system that keeps files may put them (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--json", description = "Print exactly one JSON object on stdout instead of a table.")
-  boolean json;
+  @Mixin
+  BenchOutput output;
 
   @Override
   public Integer call() throws Exception {
@@ -150,14 +149,7 @@ final class MultiLeaderBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    MultiLeaderBench.Result result = MultiLeaderBench.run(options, spec.commandLine().getErr());
-    if (json) {
-      out.println(new ObjectMapper().writeValueAsString(result.toJson()));
-    } else {
-      result.printTable(out);
-    }
-    out.flush();
+    output.print(MultiLeaderBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
     return 0;
   }
 }

@@ -1,12 +1,10 @@
 package io.replikit.examples.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replikit.examples.bench.ReadsUnderLagBench;
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -52,18 +50,11 @@ final class ReadsBenchCommand implements Callable<Integer> {
       description = "Keys the writer updates round-robin and the readers read (default: ${DEFAULT-VALUE}).")
   int keys;
 
-  @Option(names = "--journal", paramLabel = "KIND", defaultValue = "h2-memory",
-      converter = SingleLeaderBenchCommand.JournalConverter.class,
-      description = "h2-memory or h2-file (default: ${DEFAULT-VALUE}).")
-  String journal;
+  @Mixin
+  BenchJournal journalOptions;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-      description = "Directory of the H2 file (bench-reads.mv.db) for --journal h2-file "
-          + "(default: ${DEFAULT-VALUE}).")
-  Path dataDir;
-
-  @Option(names = "--json", description = "Print exactly one JSON object on stdout instead of a table.")
-  boolean json;
+  @Mixin
+  BenchOutput output;
 
   @Override
   public Integer call() throws JsonProcessingException {
@@ -73,19 +64,12 @@ final class ReadsBenchCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--warm-up must be 0 or more, was " + warmUp);
       }
       options = new ReadsUnderLagBench.Options(reads, lagMillis,
-          stalenessMillis != null ? stalenessMillis : 2 * Math.max(0, lagMillis), writeRate, readers, keys, journal,
-          dataDir, warmUp != null ? warmUp : ReadsUnderLagBench.Options.defaultWarmUp(reads));
+          stalenessMillis != null ? stalenessMillis : 2 * Math.max(0, lagMillis), writeRate, readers, keys,
+          journalOptions.journal, journalOptions.dataDir, warmUp != null ? warmUp : ReadsUnderLagBench.Options.defaultWarmUp(reads));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    ReadsUnderLagBench.Result result = ReadsUnderLagBench.run(options, spec.commandLine().getErr());
-    if (json) {
-      out.println(new ObjectMapper().writeValueAsString(result.toJson()));
-    } else {
-      result.printTable(out);
-    }
-    out.flush();
+    output.print(ReadsUnderLagBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
     return 0;
   }
 }

@@ -1,22 +1,17 @@
 package io.replikit.examples.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replikit.examples.bench.SingleLeaderBench;
-import io.replikit.persistence.ReplikitJournal;
 import io.replikit.singleleader.AckLevel;
 import io.replikit.singleleader.AckPolicy;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code replikit bench single-leader}: one group against an unreplicated baseline, in one run. */
 @Command(name = "single-leader", mixinStandardHelpOptions = true,
@@ -48,33 +43,22 @@ final class SingleLeaderBenchCommand implements Callable<Integer> {
       description = "Writes outstanding at once (closed loop; default: ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--journal", paramLabel = "KIND", defaultValue = "h2-memory", converter = JournalConverter.class,
-      description = "h2-memory or h2-file (default: ${DEFAULT-VALUE}).")
-  String journal;
+  @Mixin
+  BenchJournal journalOptions;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-      description = "Directory of the H2 file (bench.mv.db) for --journal h2-file (default: ${DEFAULT-VALUE}).")
-  Path dataDir;
-
-  @Option(names = "--json", description = "Print exactly one JSON object on stdout instead of a table.")
-  boolean json;
+  @Mixin
+  BenchOutput output;
 
   @Override
   public Integer call() throws JsonProcessingException {
     SingleLeaderBench.Options options;
     try {
-      options = new SingleLeaderBench.Options(mode, followers, writes, level, concurrency, journal, dataDir);
+      options = new SingleLeaderBench.Options(mode, followers, writes, level, concurrency, journalOptions.journal,
+          journalOptions.dataDir);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    SingleLeaderBench.Result result = SingleLeaderBench.run(options, spec.commandLine().getErr());
-    if (json) {
-      out.println(new ObjectMapper().writeValueAsString(result.toJson()));
-    } else {
-      result.printTable(out);
-    }
-    out.flush();
+    output.print(SingleLeaderBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
     return 0;
   }
 
@@ -92,14 +76,4 @@ final class SingleLeaderBenchCommand implements Callable<Integer> {
     }
   }
 
-  static final class JournalConverter implements ITypeConverter<String> {
-    @Override
-    public String convert(String value) {
-      String v = value.trim().toLowerCase(Locale.ROOT);
-      if (v.equals(ReplikitJournal.H2_MEMORY) || v.equals(ReplikitJournal.H2_FILE)) {
-        return v;
-      }
-      throw new TypeConversionException("unknown journal '" + value + "'; expected h2-memory or h2-file");
-    }
-  }
 }

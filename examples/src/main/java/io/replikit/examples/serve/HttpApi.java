@@ -592,23 +592,9 @@ public final class HttpApi extends AllDirectives {
         });
   }
 
-  /** The position a write reached the log at (its session token), or 0 when it was not logged. */
-  private static long positionOf(Replica.WriteReply reply) {
-    if (reply instanceof Replica.Written w) {
-      return w.version();
-    } else if (reply instanceof Replica.Inserted i) {
-      return i.version();
-    } else if (reply instanceof Replica.Committed c) {
-      return c.position();
-    } else if (reply instanceof Replica.NotConfirmed n) {
-      return n.version(); // in the leader's log: the user's later reads must not miss it if it survives
-    }
-    return 0;
-  }
-
   private HttpResponse writeResponse(HostedGroup g, HttpRequest request, RequestSession session,
       Replica.WriteReply reply) {
-    long position = positionOf(reply);
+    long position = Replica.logPosition(reply);
     SessionToken token = session.token();
     List<HttpHeader> headers = new ArrayList<>();
     if (position > 0) {

@@ -162,7 +162,8 @@ public final class MultiLeaderBench {
     }
   }
 
-  public record Result(Options options, List<SystemFigures> systems) {
+  public record Result(Options options, List<SystemFigures> systems)
+      implements io.replikit.examples.bench.BenchReport {
 
     public SystemFigures of(String system) {
       return systems.stream().filter(s -> s.system().equals(system)).findFirst()
