@@ -40,4 +40,8 @@ public record MultiLeaderSettings(Duration digestInterval, int maxBatch, int max
   public MultiLeaderSettings withDigestInterval(Duration d) {
     return new MultiLeaderSettings(d, maxBatch, maxPending, originTags);
   }
+
+  public MultiLeaderSettings withMaxBatch(int n) {
+    return new MultiLeaderSettings(digestInterval, n, maxPending, originTags);
+  }
 }

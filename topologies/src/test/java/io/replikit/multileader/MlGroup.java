@@ -67,12 +67,17 @@ final class MlGroup implements AutoCloseable {
   private final Map<String, ActorRef<MultiLeaderReplica.Command>> running = new LinkedHashMap<>();
 
   MlGroup(ActorTestKit kit, TopologySpec.Kind kind, ConflictPolicy policy, long seed, String... members) {
+    this(kit, MultiLeaderSettings.fromConfig(kit.system().settings().config()), kind, policy, seed, members);
+  }
+
+  MlGroup(ActorTestKit kit, MultiLeaderSettings settings, TopologySpec.Kind kind, ConflictPolicy policy, long seed,
+      String... members) {
     this.kit = kit;
     String id = "ml" + GROUPS.incrementAndGet();
     this.spec = kind == TopologySpec.Kind.STAR ? TopologySpec.star(id, members[0],
         java.util.Arrays.copyOfRange(members, 1, members.length))
         : new TopologySpec(id, kind, List.of(members), Map.of());
-    this.settings = MultiLeaderSettings.fromConfig(kit.system().settings().config());
+    this.settings = settings;
     this.policy = policy;
     this.transport = new FaultyTransport(seed, FaultyTransport.Faults.NONE);
   }

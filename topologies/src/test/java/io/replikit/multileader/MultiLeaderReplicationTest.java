@@ -138,4 +138,24 @@ class MultiLeaderReplicationTest {
       assertEquals(2, g.get("c", "k2").value().asInt());
     }
   }
+
+  @Test
+  void aLongRepairAfterAHealRunsAtTheJournalsPaceNotOneBatchPerDigestInterval() {
+    // 300 changes missed, 10 per digest answer, a digest every 4 s: one batch per interval would take two minutes;
+    // asking again as soon as a cut-short answer is applied repairs within the test's wait
+    MultiLeaderSettings slowDigests = MultiLeaderSettings.fromConfig(kit.system().settings().config())
+        .withDigestInterval(Duration.ofSeconds(4)).withMaxBatch(10);
+    try (MlGroup g = new MlGroup(kit, slowDigests, TopologySpec.Kind.ALL_TO_ALL, ConflictPolicy.lastWriteWins(), 12,
+        "a", "b", "c").startAll()) {
+      g.transport.isolate(g.id("c"), Set.of(g.id("a"), g.id("b")));
+      for (int i = 0; i < 300; i++) {
+        g.put(i % 2 == 0 ? "a" : "b", "k" + i, "v" + i);
+      }
+      assertEquals(0, g.readAll("c").values().size(), "c was cut off while a and b took writes");
+      g.transport.heal();
+      g.awaitConverged();
+      g.assertEachChangeAppliedOnce();
+      assertEquals(300, g.readAll("c").values().size());
+    }
+  }
 }

@@ -24,8 +24,16 @@ public final class Messages {
    */
   public record Envelope(Change change, List<String> tags) {}
 
-  /** Changes for {@code to}, in an order that respects causality (the sender's apply order). */
-  public record Forward(String from, List<Envelope> envelopes) implements Message {}
+  /**
+   * Changes for {@code to}, in an order that respects causality (the sender's apply order). {@code moreToRepair}: an
+   * answer to a digest that was cut at {@code max-batch}; the receiver asks again as soon as it has applied it, so a
+   * long repair (after a partition heals) runs at the journal's pace, not one batch per digest interval.
+   */
+  public record Forward(String from, List<Envelope> envelopes, boolean moreToRepair) implements Message {
+    public Forward(String from, List<Envelope> envelopes) {
+      this(from, envelopes, false);
+    }
+  }
 
   /**
    * Anti-entropy: "I have applied {@code applied}; send me what I lack". Sent to the current topology neighbours

@@ -61,6 +61,8 @@ public final class MultiLeaderBehavior
   private boolean flushScheduled;
   private long loopsPrevented;
   private long duplicatesDropped;
+  /** Neighbours whose digest answer was cut short: asked again once what they sent has been applied. */
+  private final Set<String> repairing = new LinkedHashSet<>();
 
   public static Behavior<MultiLeaderReplica.Command> create(TopologySpec spec, String self,
       MultiLeaderSettings settings, ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer,
@@ -295,10 +297,15 @@ public final class MultiLeaderBehavior
       replies.add(() -> r.replyTo().tell(new MultiLeaderReplica.Written(r.key(), self, change.counter())));
     }
     if (changes.isEmpty()) {
+      repairing.clear(); // nothing new came of it: the digest timer asks again
       return Effect().none();
     }
     return Effect().persist(changes).thenRun(s -> {
       replies.forEach(Runnable::run);
+      for (String n : repairing) {
+        transport.send(ReplicaId.of(self), ReplicaId.of(n), new Messages.Digest(self, s.applied()));
+      }
+      repairing.clear();
       for (Messages.Envelope e : out) {
         observer.onApplied(self, e.change().origin(), e.change().counter(), e.change().key());
       }
@@ -332,6 +339,9 @@ public final class MultiLeaderBehavior
       }
       pending.put(e.change().dot(), e);
     }
+    if (forward.moreToRepair() && forward.from() != null && spec.members().contains(forward.from())) {
+      repairing.add(forward.from());
+    }
     scheduleFlush();
     return Effect().none();
   }
@@ -355,9 +365,14 @@ public final class MultiLeaderBehavior
   }
 
   private void send(String target, List<Messages.Envelope> envelopes) {
+    send(target, envelopes, false);
+  }
+
+  private void send(String target, List<Messages.Envelope> envelopes, boolean moreToRepair) {
     for (int from = 0; from < envelopes.size(); from += settings.maxBatch()) {
-      List<Messages.Envelope> batch = envelopes.subList(from, Math.min(envelopes.size(), from + settings.maxBatch()));
-      transport.send(ReplicaId.of(self), ReplicaId.of(target), new Messages.Forward(self, List.copyOf(batch)));
+      int to = Math.min(envelopes.size(), from + settings.maxBatch());
+      transport.send(ReplicaId.of(self), ReplicaId.of(target), new Messages.Forward(self,
+          List.copyOf(envelopes.subList(from, to)), moreToRepair && to == envelopes.size()));
     }
   }
 
@@ -372,7 +387,7 @@ public final class MultiLeaderBehavior
       for (Change c : missing) {
         envelopes.add(new Messages.Envelope(c, c.origin().equals(self) ? List.of(self) : List.of(c.origin(), self)));
       }
-      send(digest.from(), envelopes);
+      send(digest.from(), envelopes, missing.size() == settings.maxBatch());
     }
   }
 

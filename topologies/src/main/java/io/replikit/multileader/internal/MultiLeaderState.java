@@ -45,21 +45,29 @@ public final class MultiLeaderState {
   private final VersionVector applied;
   private final TreePMap<String, KeyState> store;
   private final TreePVector<Change> history;
+  /**
+   * Per origin, where its changes stand in {@code history}: the i-th entry is the place of its change with counter
+   * i + 1 (causal delivery applies an origin's changes in counter order), so what a neighbour lacks is found from
+   * its version vector without scanning the history.
+   */
+  private final TreePMap<String, TreePVector<Integer>> places;
   private final long conflicts;
   private final long discarded;
 
   private MultiLeaderState(String self, VersionVector applied, TreePMap<String, KeyState> store,
-      TreePVector<Change> history, long conflicts, long discarded) {
+      TreePVector<Change> history, TreePMap<String, TreePVector<Integer>> places, long conflicts, long discarded) {
     this.self = self;
     this.applied = applied;
     this.store = store;
     this.history = history;
+    this.places = places;
     this.conflicts = conflicts;
     this.discarded = discarded;
   }
 
   public static MultiLeaderState empty(String self) {
-    return new MultiLeaderState(self, VersionVector.empty(), TreePMap.empty(), TreePVector.empty(), 0, 0);
+    return new MultiLeaderState(self, VersionVector.empty(), TreePMap.empty(), TreePVector.empty(), TreePMap.empty(),
+        0, 0);
   }
 
   /** A write of this replica: its next dot, and as causal past everything this replica has applied. */
@@ -156,8 +164,7 @@ public final class MultiLeaderState {
     }
     KeyState next = new KeyState(TreePVector.from(versions), resolved, hasResolved,
         current == null ? null : current.crdt(), current == null ? TreePVector.empty() : current.crdtHeads());
-    return new Applied(new MultiLeaderState(self, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
-        history.plus(c), conflicts + (record == null ? 0 : 1), discarded + lost), record);
+    return new Applied(appended(c, next, record == null ? 0 : 1, lost), record);
   }
 
   /**
@@ -203,8 +210,15 @@ public final class MultiLeaderState {
     KeyState next = new KeyState(current == null ? TreePVector.empty() : current.versions(),
         current == null ? null : current.resolved(), current != null && current.hasResolved(), merged,
         TreePVector.from(newHeads));
-    return new Applied(new MultiLeaderState(self, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
-        history.plus(c), conflicts + (record == null ? 0 : 1), discarded), record);
+    return new Applied(appended(c, next, record == null ? 0 : 1, 0), record);
+  }
+
+  /** This state with {@code c} applied: the key's new state, {@code c} appended to the history and indexed. */
+  private MultiLeaderState appended(Change c, KeyState next, int newConflicts, long lost) {
+    TreePVector<Integer> ofOrigin = places.getOrDefault(c.origin(), TreePVector.empty());
+    return new MultiLeaderState(self, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
+        history.plus(c), places.plus(c.origin(), ofOrigin.plus(history.size())), conflicts + newConflicts,
+        discarded + lost);
   }
 
   /** The JSON type name of a CRDT ({@code pn-counter}, {@code aw-set}, ...). */
@@ -288,19 +302,27 @@ public final class MultiLeaderState {
     return new View(value, siblings, dots);
   }
 
-  /** Changes this replica applied that {@code theirs} lacks, in this replica's apply order (a causal order). */
+  /**
+   * Up to {@code limit} changes this replica applied that {@code theirs} lacks, in this replica's apply order (a
+   * causal order, so the receiver can apply them as they come). Costs what is missing, not the history's length.
+   */
   public List<Change> missingFrom(VersionVector theirs, int limit) {
     List<Change> out = new ArrayList<>();
-    if (theirs.dominates(applied)) {
+    if (limit < 1 || theirs.dominates(applied)) {
       return out;
     }
-    for (Change c : history) {
-      if (!theirs.covers(c.dot())) {
-        out.add(c);
-        if (out.size() >= limit) {
-          break;
-        }
+    // the first `limit` missing places of each origin hold the first `limit` missing places overall
+    List<Integer> missing = new ArrayList<>();
+    for (var e : places.entrySet()) {
+      TreePVector<Integer> ofOrigin = e.getValue();
+      long from = Math.max(0, theirs.get(e.getKey()));
+      for (long i = from; i < ofOrigin.size() && i < from + limit; i++) {
+        missing.add(ofOrigin.get((int) i));
       }
+    }
+    missing.sort(null);
+    for (int i = 0; i < missing.size() && i < limit; i++) {
+      out.add(history.get(missing.get(i)));
     }
     return out;
   }
