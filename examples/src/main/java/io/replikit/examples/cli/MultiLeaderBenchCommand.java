@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
     description = {"Runs the same seeded writes (put key -> value, a share of them on a few hot keys so that "
         + "leaders write the same key concurrently) at N leaders of each selected system and prints writes/s, "
         + "acknowledgement latency, propagation delay p50/p99 to the last leader, concurrent same-key writes, "
-        + "whether the leaders converged to equal states and how long that took after the writes stopped, and "
-        + "messages and bytes per write where the system can count them. Systems: Replikit's multi-leader replica "
+        + "whether the leaders converged to equal states and how long that took after the writes stopped and after "
+        + "a leader cut off during writes came back, and messages and bytes per write where the system can count them. Systems: Replikit's multi-leader replica "
         + "(--system replikit) and Akka's own Replicated Event Sourcing as the baseline (--system akka), or both on "
         + "the same writes."})
 final class MultiLeaderBenchCommand implements Callable<Integer> {
@@ -111,6 +111,12 @@ final class MultiLeaderBenchCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   long convergeTimeoutSeconds;
 
+  @Option(names = "--cut-writes", paramLabel = "W", defaultValue = "2000",
+      description = "After the measured writes, cut the last leader off from the others while W more writes are "
+          + "taken at every leader, then heal and time how long the leaders take to converge; 0: no cut. Systems "
+          + "whose links cannot be cut say so (default: ${DEFAULT-VALUE}).")
+  int cutWrites;
+
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
       description = "Where a system that keeps files may put them (default: ${DEFAULT-VALUE}).")
   Path dataDir;
@@ -145,7 +151,7 @@ final class MultiLeaderBenchCommand implements Callable<Integer> {
           topology.trim().toLowerCase(Locale.ROOT), journal.trim().toLowerCase(Locale.ROOT), pollMillis, dataDir,
           Duration.ofSeconds(convergeTimeoutSeconds),
           Map.of(AkkaReplicatedBaseline.EXTRA_ENTITIES, Integer.toString(akkaEntities),
-              AkkaReplicatedBaseline.EXTRA_DIRECT, Boolean.toString(akkaDirectReplication)));
+              AkkaReplicatedBaseline.EXTRA_DIRECT, Boolean.toString(akkaDirectReplication)), cutWrites);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

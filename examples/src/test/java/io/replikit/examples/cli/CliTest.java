@@ -83,6 +83,7 @@ class CliTest {
       "bench multi-leader --leaders 1             | --leaders",
       "bench multi-leader --writes 0              | --writes",
       "bench multi-leader --warm-up -1            | --warm-up",
+      "bench multi-leader --cut-writes -1         | --cut-writes",
       "bench multi-leader --concurrency 0         | --concurrency",
       "bench multi-leader --rate 0                | --rate",
       "bench multi-leader --rate 10 --concurrency 4 | --concurrency",

@@ -15,7 +15,8 @@ import picocli.CommandLine;
 
 /**
  * {@code replikit bench multi-leader} on a tiny workload: exactly one JSON object on stdout with the figures of Akka's
- * Replicated Event Sourcing baseline, which converges; and Replikit's own half refused until it exists.
+ * Replicated Event Sourcing baseline, which converges (and whose links cannot be cut); and Replikit's replicas along
+ * every topology, converging after the writes and after a leader cut off during writes comes back.
  */
 class MultiLeaderBenchCommandTest {
   private static final int WRITES = 40;
@@ -84,6 +85,7 @@ class MultiLeaderBenchCommandTest {
     assertTrue(akka.get("messages_per_write").isNull(), "not counted without direct replication: " + where);
     assertEquals("not measured", akka.get("traffic_method").asText(), where);
     assertTrue(akka.get("warm_up_converged").asBoolean(), where);
+    assertTrue(akka.get("after_heal").get("not_measured").asText().contains("no link"), where);
     JsonNode d = akka.get("description");
     assertTrue(d.get("journal").asText().contains("akka-persistence-jdbc 5.1.0"), where);
     assertTrue(d.get("journal_reason").asText().contains("meta_payload"), where);
@@ -108,10 +110,17 @@ class MultiLeaderBenchCommandTest {
   void replikitsMultiLeaderReplicasRunAlongEveryTopologyAndConverge() throws Exception {
     for (String topology : new String[] {"all-to-all", "circular", "star"}) {
       Run r = run("bench", "multi-leader", "--system", "replikit", "--topology", topology, "--writes", "60",
-          "--warm-up", "10", "--keys", "20", "--json");
+          "--warm-up", "10", "--keys", "20", "--cut-writes", "80", "--json");
       assertEquals(0, r.exitCode(), r.err());
-      JsonNode figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
-      assertTrue(figures.toString().contains("\"converged\":true"), topology + ": " + r.out());
+      JsonNode replikit = new ObjectMapper().readTree(r.out()).get("systems").get("replikit");
+      assertTrue(replikit.get("converged").asBoolean(), topology + ": " + r.out());
+      JsonNode heal = replikit.get("after_heal");
+      assertEquals(2, heal.get("cut_leader").asInt(), topology + ": the last leader is cut off: " + heal);
+      assertEquals(80, heal.get("acked").asInt(), topology + ": every leader takes writes during the cut: " + heal);
+      assertTrue(heal.get("writes_to_repair_at_heal").asInt() > 0, topology + ": the cut kept writes apart: " + heal);
+      assertTrue(heal.get("converged").asBoolean(), topology + ": " + heal);
+      assertTrue(heal.get("time_to_converge_after_heal_ms").asDouble() >= 0, topology + ": " + heal);
+      assertTrue(heal.get("states_equal").asBoolean(), topology + ": " + heal);
     }
   }
 

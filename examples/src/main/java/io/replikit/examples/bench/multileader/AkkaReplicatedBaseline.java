@@ -196,6 +196,12 @@ public final class AkkaReplicatedBaseline implements MultiLeaderSystemUnderTest 
   }
 
   @Override
+  public Optional<String> cannotCut() {
+    return Optional.of("Akka's Replicated Event Sourcing replicates by each replica querying the others' journals "
+        + "(eventsByPersistenceId) inside one actor system: there is no link between leaders that the bench can cut");
+  }
+
+  @Override
   public Map<String, String> describe() {
     boolean jdbc = setup != null && JOURNAL_H2_MEMORY.equals(setup.journal());
     String journal = jdbc

@@ -47,6 +47,12 @@ public final class MultiLeaderBench {
       + "each leader applied writes in, no clocks); conflicts_flagged_by_system: writes the system itself flagged as "
       + "concurrent at some leader (see its conflict_flag)";
 
+  /** How the cut-and-heal phase runs, printed with its figures. */
+  public static final String CUT_METHOD = "after the measured writes the last leader is cut off from the others "
+      + "(messages on its links lost both ways; it is not reported down and keeps taking writes) while --cut-writes "
+      + "more writes are taken at every leader; then the cut heals; time_to_converge_after_heal_ms runs from the heal "
+      + "to the moment the last leader applied the last of those writes";
+
   /**
    * What to run.
    *
@@ -63,11 +69,16 @@ public final class MultiLeaderBench {
    * @param convergeTimeout how long to wait, after the last write is answered, for every write to be visible at every
    *     leader
    * @param extra system-specific settings by name ({@code --akka-*} options)
+   * @param cutWrites after the measured writes, the last leader is cut off while this many more writes are taken
+   *     (at every leader, the cut one too), then the cut heals and the time to converge is measured; 0: no cut
    */
   public record Options(int writes, int warmUp, Shape shape, long seed, int concurrency, double rate,
       List<String> systems, String topology, String journal, long pollMillis, Path dataDir, Duration convergeTimeout,
-      Map<String, String> extra) {
+      Map<String, String> extra, int cutWrites) {
     public Options {
+      if (cutWrites < 0) {
+        throw new IllegalArgumentException("--cut-writes must be 0 or more, was " + cutWrites);
+      }
       if (writes < 1) {
         throw new IllegalArgumentException("--writes must be at least 1, was " + writes);
       }
@@ -122,7 +133,7 @@ public final class MultiLeaderBench {
       long concurrentPairs, int writesInConcurrentPairs, int flaggedBySystem, boolean converged,
       int notVisibleEverywhere, Double timeToConverge, boolean statesEqual, List<Integer> keysPerLeader,
       int keysMissing, Double messagesPerWrite, Double bytesPerWrite, String trafficMethod,
-      boolean warmUpConverged, int unknownReports) {
+      boolean warmUpConverged, int unknownReports, CutFigures cut) {
 
     ObjectNode toJson() {
       ObjectNode o = JsonNodeFactory.instance.objectNode();
@@ -156,9 +167,51 @@ public final class MultiLeaderBench {
       if (unknownReports > 0) {
         o.put("unknown_visibility_reports", unknownReports);
       }
+      if (cut != null) {
+        o.set("after_heal", cut.toJson());
+      }
       ObjectNode d = o.putObject("description");
       description.forEach(d::put);
       return o;
+    }
+  }
+
+  /**
+   * The cut-and-heal phase: {@code writes} taken while leader {@code cutLeader} was cut off; {@code toRepair} of
+   * them had not reached every leader when the cut healed; {@code timeToConverge}: from the heal to the last leader
+   * applying the last of them (null when they did not converge, or when {@code notMeasured} says why not).
+   */
+  public record CutFigures(String notMeasured, int cutLeader, int writes, int acked, int failed, int toRepair,
+      boolean converged, int notVisibleEverywhere, Double timeToConverge, boolean statesEqual) {
+
+    static CutFigures notMeasured(String why) {
+      return new CutFigures(why, -1, 0, 0, 0, 0, false, 0, null, false);
+    }
+
+    ObjectNode toJson() {
+      ObjectNode o = JsonNodeFactory.instance.objectNode();
+      if (notMeasured != null) {
+        o.put("not_measured", notMeasured);
+        return o;
+      }
+      o.put("cut_leader", cutLeader);
+      o.put("writes_during_cut", writes);
+      o.put("acked", acked);
+      o.put("failed_writes", failed);
+      o.put("writes_to_repair_at_heal", toRepair);
+      o.put("converged", converged);
+      o.put("writes_not_visible_everywhere", notVisibleEverywhere);
+      o.put("time_to_converge_after_heal_ms", round(timeToConverge));
+      o.put("states_equal", statesEqual);
+      return o;
+    }
+
+    String cell() {
+      if (notMeasured != null) {
+        return "links cannot be cut";
+      }
+      return converged ? num(timeToConverge) + " (" + toRepair + " writes)" : "NO (" + notVisibleEverywhere
+          + " writes missing somewhere)";
     }
   }
 
@@ -192,6 +245,7 @@ public final class MultiLeaderBench {
       o.put("journal", op.journal());
       o.put("poll_ms", op.pollMillis());
       o.put("converge_timeout_s", op.convergeTimeout().toSeconds());
+      o.put("cut_writes", op.cutWrites());
       ObjectNode extra = o.putObject("system_options");
       op.extra().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> extra.put(e.getKey(),
           e.getValue()));
@@ -228,6 +282,11 @@ public final class MultiLeaderBench {
           f -> (f.converged() ? "yes" : "NO (" + f.notVisibleEverywhere() + " writes missing somewhere)") + " / "
               + (f.statesEqual() ? "yes" : "NO")));
       rows.add(row("time to converge ms", systems, f -> num(f.timeToConverge())));
+      if (op.cutWrites() > 0) {
+        rows.add(row("converge after heal ms", systems, f -> f.cut() == null ? "-" : f.cut().cell()));
+        rows.add(row("after heal states equal", systems,
+            f -> f.cut() == null || f.cut().notMeasured() != null ? "-" : f.cut().statesEqual() ? "yes" : "NO"));
+      }
       rows.add(row("messages / bytes per write", systems,
           f -> f.messagesPerWrite() == null ? "not measured"
               : num(f.messagesPerWrite()) + " / " + num(f.bytesPerWrite())));
@@ -253,6 +312,12 @@ public final class MultiLeaderBench {
         if (f.firstFailure() != null) {
           out.printf(Locale.ROOT, "  first failed write: %s%n", f.firstFailure());
         }
+        if (f.cut() != null && f.cut().notMeasured() != null) {
+          out.printf(Locale.ROOT, "  after a heal: no figures, the links cannot be cut: %s%n", f.cut().notMeasured());
+        }
+      }
+      if (op.cutWrites() > 0) {
+        out.printf(Locale.ROOT, "after a heal: %s%n", CUT_METHOD);
       }
       out.printf(Locale.ROOT, "propagation delay: %s%n", DELAY_METHOD);
       out.printf(Locale.ROOT, "conflicts: %s%n", CONFLICT_METHOD);
@@ -302,7 +367,7 @@ public final class MultiLeaderBench {
         "warm-");
     List<Write> measured = MultiLeaderWorkload.generate(shape, options.seed(), options.warmUp(), options.writes(),
         "");
-    Visibility visibility = new Visibility(leaders, options.warmUp() + options.writes());
+    Visibility visibility = new Visibility(leaders, options.warmUp() + options.writes() + options.cutWrites());
     String runId = system.name() + "-" + System.currentTimeMillis() + "-" + RUNS.incrementAndGet();
     MultiLeaderSystemUnderTest.Setup setup = new MultiLeaderSystemUnderTest.Setup(leaders, options.topology(),
         options.journal(), options.pollMillis(), runId, options.dataDir(), visibility, options.extra());
@@ -346,14 +411,75 @@ public final class MultiLeaderBench {
         states.add(system.readAll(l).toCompletableFuture().get(30, TimeUnit.SECONDS));
       }
       Optional<MultiLeaderSystemUnderTest.Traffic> traffic = system.traffic();
+      CutFigures cut = options.cutWrites() == 0 ? null : cutAndHeal(system, visibility);
       SystemFigures f = figures(system, visibility, measured, warmUp, outcome, ack, converged, warmUpConverged,
-          states, traffic);
+          states, traffic, cut);
       note("  %.0f writes/s, propagation p50 %s ms, p99 %s ms, converged %s, states equal %s", f.writesPerSecond(),
           num(f.propagationP50()), num(f.propagationP99()), f.converged(), f.statesEqual());
       return f;
     } finally {
       system.stop();
     }
+  }
+
+  /**
+   * Cuts the last leader off, takes {@link Options#cutWrites} more writes (drawn from a seed derived from
+   * {@code --seed}, on their own keys, so the measured figures above are untouched), heals, and times the repair.
+   */
+  private CutFigures cutAndHeal(MultiLeaderSystemUnderTest system, Visibility visibility) throws Exception {
+    Optional<String> cannot = system.cannotCut();
+    if (cannot.isPresent()) {
+      return CutFigures.notMeasured(cannot.get());
+    }
+    Shape shape = options.shape();
+    int cutLeader = shape.leaders() - 1;
+    List<Write> writes = MultiLeaderWorkload.generate(shape, options.seed() ^ 0x2545F4914F6CDD1DL,
+        options.warmUp() + options.writes(), options.cutWrites(), "cut-");
+    note("%s: leader %d cut off while %d more writes are taken", system.name(), cutLeader, writes.size());
+    system.cut(cutLeader);
+    Outcome outcome;
+    long healNanos;
+    try {
+      outcome = MultiLeaderWorkload.drive(writes, system, options.concurrency(), options.rate(),
+          (write, sent, ack) -> visibility.acked(write.id(), ack));
+    } finally {
+      healNanos = System.nanoTime();
+      system.heal();
+    }
+    int toRepair = 0;
+    for (Write w : writes) {
+      if (!visibility.visibleEverywhere(w.id()) || lastApplied(visibility, w.id()) > healNanos) {
+        toRepair++;
+      }
+    }
+    boolean converged = awaitConverged(visibility, writes);
+    int notEverywhere = 0;
+    long last = healNanos;
+    for (Write w : writes) {
+      if (visibility.visibleEverywhere(w.id())) {
+        last = Math.max(last, lastApplied(visibility, w.id()));
+      } else if (!settled(visibility, w.id())) {
+        notEverywhere++;
+      }
+    }
+    List<Map<String, String>> states = new ArrayList<>();
+    for (int l = 0; l < shape.leaders(); l++) {
+      states.add(system.readAll(l).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    }
+    boolean ok = converged && notEverywhere == 0;
+    Double time = ok ? (last - healNanos) / 1e6 : null;
+    note("  healed: %d writes to repair, converged %s in %s ms", toRepair, ok, num(time));
+    return new CutFigures(null, cutLeader, writes.size(), outcome.acked(), outcome.failed(), toRepair, ok,
+        notEverywhere, time, states.stream().allMatch(st -> st.equals(states.get(0))));
+  }
+
+  /** When the last leader applied {@code writeId} (it must be visible everywhere). */
+  private static long lastApplied(Visibility visibility, long writeId) {
+    long last = Long.MIN_VALUE;
+    for (int l = 0; l < visibility.leaders(); l++) {
+      last = Math.max(last, visibility.nanos(writeId, l));
+    }
+    return last;
   }
 
   /**
@@ -408,7 +534,7 @@ public final class MultiLeaderBench {
 
   private SystemFigures figures(MultiLeaderSystemUnderTest system, Visibility visibility, List<Write> measured,
       List<Write> warmUp, Outcome outcome, Histogram ack, boolean converged, boolean warmUpConverged,
-      List<Map<String, String>> states, Optional<MultiLeaderSystemUnderTest.Traffic> traffic) {
+      List<Map<String, String>> states, Optional<MultiLeaderSystemUnderTest.Traffic> traffic, CutFigures cut) {
     int leaders = visibility.leaders();
     Histogram delay = new Histogram(3);
     int beforeAck = 0;
@@ -477,7 +603,7 @@ public final class MultiLeaderBench {
         propagated == 0 ? null : millis(delay, 99), propagated == 0 ? null : delay.getMaxValue() / 1000.0,
         conflicts.pairs(), conflicts.writesInvolved(), flagged, converged && notEverywhere == 0, notEverywhere,
         timeToConverge, statesEqual, keysPerLeader, keysMissing, messagesPerWrite, bytesPerWrite, trafficMethod,
-        warmUpConverged, visibility.unknownReports());
+        warmUpConverged, visibility.unknownReports(), cut);
   }
 
   private void note(String format, Object... args) {

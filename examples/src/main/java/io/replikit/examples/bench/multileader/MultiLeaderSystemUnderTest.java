@@ -57,6 +57,25 @@ public interface MultiLeaderSystemUnderTest {
   default void startCounting() {}
 
   /**
+   * Empty when this system can {@link #cut} a leader off and {@link #heal} it; otherwise why it cannot, printed in
+   * place of the figures after a heal.
+   */
+  default Optional<String> cannotCut() {
+    return Optional.of("the system offers no links the bench can cut");
+  }
+
+  /**
+   * Cuts {@code leader} off from every other leader, both directions, as a network partition would: messages on its
+   * links are lost (it is not reported down, and it keeps taking writes) until {@link #heal}.
+   */
+  default void cut(int leader) {
+    throw new UnsupportedOperationException(cannotCut().orElse("cut is not implemented"));
+  }
+
+  /** Ends a {@link #cut}: the links carry messages again. */
+  default void heal() {}
+
+  /**
    * What the figures of this system rest on, printed with them (journal, why that journal, how writes travel, what
    * an acknowledgement means, what its conflict flag means): keys and values are copied into the JSON as they are.
    */

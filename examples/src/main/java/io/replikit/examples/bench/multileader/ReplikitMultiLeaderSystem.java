@@ -61,6 +61,8 @@ public final class ReplikitMultiLeaderSystem implements MultiLeaderSystemUnderTe
     final AtomicLong messages = new AtomicLong();
     final ConcurrentLinkedQueue<ReplicationMessage> recorded = new ConcurrentLinkedQueue<>();
     volatile boolean counting;
+    /** The leader cut off from the others ({@link #cut}), or null. */
+    volatile ReplicaId cut;
 
     CountingTransport(ReplicaTransport delegate) {
       this.delegate = delegate;
@@ -73,6 +75,10 @@ public final class ReplikitMultiLeaderSystem implements MultiLeaderSystemUnderTe
 
     @Override
     public void send(ReplicaId from, ReplicaId to, ReplicationMessage message) {
+      ReplicaId isolated = cut;
+      if (isolated != null && (from.equals(isolated) || to.equals(isolated))) {
+        return; // lost on a cut link, as in a partition (not counted: it never crossed)
+      }
       if (counting) {
         messages.incrementAndGet();
         recorded.add(message);
@@ -178,6 +184,21 @@ public final class ReplikitMultiLeaderSystem implements MultiLeaderSystemUnderTe
     return Optional.of(new Traffic(transport.messages.get(), bytes, "every replication message between leaders "
         + "(forwarded changes and anti-entropy digests and their answers), serialized after the run with Akka's "
         + "serialization (jackson-cbor) as a remote link would carry them; Artery's envelope not counted"));
+  }
+
+  @Override
+  public Optional<String> cannotCut() {
+    return Optional.empty();
+  }
+
+  @Override
+  public void cut(int leader) {
+    transport.cut = ReplicaId.of("L" + leader);
+  }
+
+  @Override
+  public void heal() {
+    transport.cut = null;
   }
 
   @Override
