@@ -1,11 +1,10 @@
 package io.replikit.examples.cli;
 
 import io.replikit.examples.demo.MultiLeaderDemo;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code replikit demo multi-leader}: three datacenters, a network cut, conflicts and how each was resolved. */
@@ -19,13 +18,12 @@ final class MultiLeaderDemoCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-      description = "Directory of the H2 journal file (created if missing; default: ${DEFAULT-VALUE}).")
-  Path dataDir;
+  @Mixin
+  DemoDataDir data;
 
   @Override
   public Integer call() {
-    MultiLeaderDemo.run(dataDir, spec.commandLine().getOut());
+    MultiLeaderDemo.run(data.dataDir, spec.commandLine().getOut());
     return 0;
   }
 }
