@@ -1,11 +1,9 @@
 package io.replikit.examples.cli;
 
 import io.replikit.examples.demo.CalendarDemo;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code replikit demo calendar}: a calendar on three devices that work offline, then sync; exit 1 if unverified. */
 @Command(name = "calendar", mixinStandardHelpOptions = true,
@@ -14,16 +12,10 @@ import picocli.CommandLine.Spec;
         + "deletes events; back online they sync, and the program prints which concurrent edits met and how each "
         + "was resolved (a move wins over a concurrent delete, concurrent moves are both kept), then checks that "
         + "every device ends identical with nothing lost (exit code 1 if not)."})
-final class CalendarDemoCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  DemoDataDir data;
+final class CalendarDemoCommand extends DemoRun {
 
   @Override
-  public Integer call() {
-    return CalendarDemo.run(data.dataDir, spec.commandLine().getOut()).verified() ? 0 : 1;
+  int run(Path dataDir, PrintWriter out) {
+    return CalendarDemo.run(dataDir, out).verified() ? 0 : 1;
   }
 }

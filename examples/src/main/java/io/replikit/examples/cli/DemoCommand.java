@@ -1,11 +1,9 @@
 package io.replikit.examples.cli;
 
 import io.replikit.examples.demo.SingleLeaderDemo;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 
 /** {@code replikit demo}: the narrated single-leader run. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -16,17 +14,11 @@ import picocli.CommandLine.Spec;
         "'demo multi-leader' runs the multi-leader demo instead; 'demo calendar' and 'demo document' run the "
             + "domain examples of multi-leader replication with CRDT values (a calendar on three devices that work "
             + "offline, a document two users edit at once)."})
-final class DemoCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  DemoDataDir data;
+final class DemoCommand extends DemoRun {
 
   @Override
-  public Integer call() {
-    SingleLeaderDemo.run(data.dataDir, spec.commandLine().getOut());
+  int run(Path dataDir, PrintWriter out) {
+    SingleLeaderDemo.run(dataDir, out);
     return 0;
   }
 }

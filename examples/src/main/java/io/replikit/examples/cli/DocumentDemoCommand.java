@@ -1,11 +1,9 @@
 package io.replikit.examples.cli;
 
 import io.replikit.examples.demo.DocumentDemo;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code replikit demo document}: two users type into one text at once; exit 1 if unverified. */
 @Command(name = "document", mixinStandardHelpOptions = true,
@@ -13,16 +11,10 @@ import picocli.CommandLine.Spec;
         + "the text a CRDT (rga), on the embedded H2 journal: the link between them is down while both type, one "
         + "key at a time; after it heals the program prints the merged text on both and checks that it is the same "
         + "and that each user's words stayed together, never interleaved (exit code 1 if not)."})
-final class DocumentDemoCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  DemoDataDir data;
+final class DocumentDemoCommand extends DemoRun {
 
   @Override
-  public Integer call() {
-    return DocumentDemo.run(data.dataDir, spec.commandLine().getOut()).verified() ? 0 : 1;
+  int run(Path dataDir, PrintWriter out) {
+    return DocumentDemo.run(dataDir, out).verified() ? 0 : 1;
   }
 }
