@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The {@code replikit demo calendar} run: one person's calendar on three devices (phone, laptop, tablet), each a
@@ -110,7 +109,7 @@ public final class CalendarDemo {
       show("synced, every device shows");
 
       say.say("== 4. Ada picks one time for the review on her phone; the pick replaces both versions everywhere");
-      move("phone", "review", "Tue 11:30");
+      setTime("phone", "review", "Tue 11:30", "picks review at Tue 11:30");
       group.awaitConverged();
       Map<String, Map<String, List<String>>> calendars = show("final, every device shows");
 
@@ -136,12 +135,16 @@ public final class CalendarDemo {
   }
 
   private void add(String device, String event, String time) {
-    edit(device, event, "adds " + event + " at " + time, map -> map.update(event, MvRegister::empty,
-        r -> r.assign(device, JSON.textNode(time))));
+    setTime(device, event, time, "adds " + event + " at " + time);
   }
 
   private void move(String device, String event, String time) {
-    edit(device, event, "moves " + event + " to " + time, map -> map.update(event, MvRegister::empty,
+    setTime(device, event, time, "moves " + event + " to " + time);
+  }
+
+  /** Adding, moving and picking are one operation: the event's register takes the time, replacing what it saw. */
+  private void setTime(String device, String event, String time, String what) {
+    edit(device, event, what, map -> map.update(event, MvRegister::empty,
         r -> r.assign(device, JSON.textNode(time))));
   }
 
@@ -176,6 +179,7 @@ public final class CalendarDemo {
       value.fields().forEachRemaining(e -> {
         List<String> times = new ArrayList<>();
         e.getValue().forEach(t -> times.add(t.asText()));
+        times.sort(null); // concurrent times have no order of their own: show them by time
         events.put(e.getKey(), List.copyOf(times));
       });
     }
@@ -213,7 +217,7 @@ public final class CalendarDemo {
       if (times == null) {
         outcome = deleted ? "deleted everywhere (no concurrent edit kept it)" : "gone (unexpected)";
       } else if (times.size() > 1) {
-        outcome = "both times kept, " + String.join(" and ", new TreeSet<>(times)) + ", for Ada to pick one";
+        outcome = "both times kept, " + String.join(" and ", times) + ", for Ada to pick one";
       } else if (deleted) {
         outcome = "kept at " + times.get(0) + ": the move wins over the concurrent delete (add wins)";
       } else {

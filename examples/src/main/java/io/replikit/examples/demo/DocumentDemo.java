@@ -82,10 +82,12 @@ public final class DocumentDemo {
       for (String user : USERS) {
         MultiLeaderReplica.Status status = group.status(user);
         detected += status.conflicts();
-        status.recentConflicts().forEach(c -> outcomes.add(c.strategy() + ": " + c.outcome()));
+        status.recentConflicts().forEach(c -> outcomes.add("'" + c.outcome() + "' (" + c.strategy() + ")"));
       }
-      say.say("   " + detected + " keystrokes arrived concurrent with the other user's (Status.conflicts), resolved "
-          + "as " + outcomes);
+      say.say("   " + detected + " updates (keystrokes, the rename) arrived concurrent with the other user's "
+          + "(Status.conflicts), each resolved as " + String.join("; ", outcomes));
+      say.say("   (each character sits after the one its user typed it after, so both runs typed after 'Agenda:' "
+          + "stay whole; their ids decide which run comes first, the same on both sides)");
       Map<String, String> texts = show();
 
       say.say("== 4. Checks");
