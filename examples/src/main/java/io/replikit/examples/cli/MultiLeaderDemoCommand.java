@@ -1,12 +1,9 @@
 package io.replikit.examples.cli;
 
 import io.replikit.examples.demo.MultiLeaderDemo;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code replikit demo multi-leader}: three datacenters, a network cut, conflicts and how each was resolved. */
 @Command(name = "multi-leader", mixinStandardHelpOptions = true,
@@ -14,18 +11,11 @@ import picocli.CommandLine.Spec;
         + "leader each, all-to-all; eu is cut off while every datacenter keeps taking writes; the cut heals, every "
         + "leader converges, and the conflicts and how each was resolved (merge, last write wins, siblings, a "
         + "resolver) are printed."})
-final class MultiLeaderDemoCommand implements Callable<Integer> {
-
-  @Spec
-  CommandSpec spec;
-
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-      description = "Directory of the H2 journal file (created if missing; default: ${DEFAULT-VALUE}).")
-  Path dataDir;
+final class MultiLeaderDemoCommand extends DemoRun {
 
   @Override
-  public Integer call() {
-    MultiLeaderDemo.run(dataDir, spec.commandLine().getOut());
+  int run(Path dataDir, PrintWriter out) {
+    MultiLeaderDemo.run(dataDir, out);
     return 0;
   }
 }

@@ -1,37 +1,19 @@
 package io.replikit.examples.demo;
 
-import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorSystem;
-import akka.actor.typed.Props;
-import akka.actor.typed.SpawnProtocol;
-import akka.actor.typed.javadsl.AskPattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.replikit.examples.support.Poll;
+import io.replikit.examples.support.RunningLeaders;
 import io.replikit.multileader.ConflictPolicy;
 import io.replikit.multileader.ConflictRecord;
 import io.replikit.multileader.ConflictStrategy;
-import io.replikit.multileader.MultiLeaderObserver;
 import io.replikit.multileader.MultiLeaderReplica;
-import io.replikit.multileader.MultiLeaderSettings;
-import io.replikit.multileader.TopologySpec;
-import io.replikit.persistence.ReplikitJournal;
-import io.replikit.replication.ReplicaId;
-import io.replikit.testkit.FaultyTransport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The {@code replikit demo multi-leader} run: three datacenters, one leader each, all-to-all on the embedded H2
@@ -44,14 +26,11 @@ public final class MultiLeaderDemo {
   /** What the run ended with: each leader's values, and every conflict detected. */
   public record Result(String groupId, Map<String, Map<String, JsonNode>> values, List<ConflictRecord> conflicts) {}
 
-  private static final Duration STEP = Duration.ofSeconds(20);
   private static final List<String> DCS = List.of("eu", "us", "ap");
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   private final PrintWriter out;
-  private final List<ConflictRecord> conflicts = new CopyOnWriteArrayList<>();
-  private final Map<String, ActorRef<MultiLeaderReplica.Command>> leaders = new LinkedHashMap<>();
-  private ActorSystem<SpawnProtocol.Command> system;
+  private RunningLeaders group;
 
   private MultiLeaderDemo(PrintWriter out) {
     this.out = out;
@@ -81,28 +60,9 @@ public final class MultiLeaderDemo {
   }
 
   private Result run(Path dataDir) {
-    String groupId = "ml-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
-    Config config = ReplikitJournal.h2File(dataDir, ConfigFactory.parseString(
-        "replikit.multi-leader.digest-interval = 200ms").withFallback(ConfigFactory.load()));
-    system = ActorSystem.create(SpawnProtocol.create(), "replikit-ml-demo", config);
-    FaultyTransport transport = new FaultyTransport(1L, FaultyTransport.Faults.NONE);
-    try {
-      ReplikitJournal.createSchemaBlocking(system, Duration.ofSeconds(30));
-      TopologySpec spec = TopologySpec.allToAll(groupId, DCS.toArray(new String[0]));
-      MultiLeaderSettings settings = MultiLeaderSettings.fromConfig(system.settings().config());
-      MultiLeaderObserver observer = new MultiLeaderObserver() {
-        @Override
-        public void onConflict(ConflictRecord conflict) {
-          conflicts.add(conflict);
-        }
-      };
+    try (RunningLeaders group = new RunningLeaders("replikit-ml-demo", "ml-demo", dataDir, policy(), 1L, out, DCS)) {
+      this.group = group;
       say("== 1. Three datacenters, one leader each (eu, us, ap), all-to-all, journal in " + dataDir);
-      for (String dc : DCS) {
-        leaders.put(dc, AskPattern.<SpawnProtocol.Command, ActorRef<MultiLeaderReplica.Command>>ask(system,
-            r -> new SpawnProtocol.Spawn<>(MultiLeaderReplica.create(spec, dc, settings, policy(), transport,
-                observer, System::currentTimeMillis), dc, Props.empty(), r), STEP, system.scheduler())
-            .toCompletableFuture().join());
-      }
       say("   keys by pattern: cart:* merge (set union), profile:* last write wins, doc:* keep siblings, "
           + "room:* a resolver on write");
 
@@ -110,11 +70,11 @@ public final class MultiLeaderDemo {
       put("eu", "profile:ada", JSON.textNode("Ada, London"));
       put("us", "cart:ada", JSON.arrayNode().add("book"));
       put("ap", "doc:plan", JSON.textNode("Plan v1"));
-      awaitConverged();
+      group.awaitConverged();
       say("   every leader has the 3 writes");
 
       say("== 3. eu is cut off from us and ap; every datacenter keeps taking writes");
-      transport.partition(Set.of(ReplicaId.of("eu")), Set.of(ReplicaId.of("us"), ReplicaId.of("ap")));
+      group.isolate("eu");
       put("eu", "cart:ada", JSON.arrayNode().add("book").add("pen"));
       put("us", "cart:ada", JSON.arrayNode().add("book").add("lamp"));
       put("eu", "profile:ada", JSON.textNode("Ada, Paris"));
@@ -124,15 +84,15 @@ public final class MultiLeaderDemo {
       put("eu", "room:101", JSON.textNode("booked by Grace"));
       put("ap", "room:101", JSON.textNode("booked by Alan"));
       for (String dc : DCS) {
-        say("   " + dc + " sees cart:ada = " + get(dc, "cart:ada").value() + ", profile:ada = "
-            + get(dc, "profile:ada").value());
+        say("   " + dc + " sees cart:ada = " + group.get(dc, "cart:ada").value() + ", profile:ada = "
+            + group.get(dc, "profile:ada").value());
       }
 
       say("== 4. The cut heals: changes flow, conflicts are detected by version vector and resolved");
-      transport.heal();
-      awaitConverged();
+      group.heal();
+      group.awaitConverged();
       Map<String, ConflictRecord> firstPerKey = new LinkedHashMap<>();
-      for (ConflictRecord c : conflicts) {
+      for (ConflictRecord c : group.conflicts()) {
         firstPerKey.putIfAbsent(c.key(), c);
       }
       for (ConflictRecord c : firstPerKey.values()) {
@@ -143,32 +103,23 @@ public final class MultiLeaderDemo {
       say("== 5. Every datacenter ends with the same values");
       Map<String, Map<String, JsonNode>> values = new LinkedHashMap<>();
       for (String dc : DCS) {
-        MultiLeaderReplica.AllValues all = ask(dc, MultiLeaderReplica.ReadAll::new);
-        values.put(dc, all.values());
+        values.put(dc, group.readAll(dc).values());
       }
       for (Map.Entry<String, JsonNode> e : values.get("eu").entrySet()) {
         say("   " + e.getKey() + " = " + e.getValue());
       }
-      MultiLeaderReplica.Value doc = get("us", "doc:plan");
+      MultiLeaderReplica.Value doc = group.get("us", "doc:plan");
       say("   doc:plan keeps " + doc.siblings().size() + " siblings for the application: " + doc.siblings());
       put("us", "doc:plan", JSON.textNode("Plan v3 (merged by hand)"));
-      awaitConverged();
-      say("   the application's next write resolved it: doc:plan = " + get("ap", "doc:plan").value());
+      group.awaitConverged();
+      say("   the application's next write resolved it: doc:plan = " + group.get("ap", "doc:plan").value());
       long discarded = 0;
       for (String dc : DCS) {
-        discarded += ask(dc, MultiLeaderReplica.GetStatus::new).discarded();
+        discarded += group.status(dc).discarded();
       }
       say("   last-write-wins threw away the losing write of profile:ada: counted " + discarded + " time(s), once by "
           + "each leader that detected the conflict (data loss, made visible in GetStatus.discarded)");
-      return new Result(groupId, values, List.copyOf(conflicts));
-    } finally {
-      transport.close();
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (Exception e) {
-        out.println("(the actor system did not stop cleanly: " + e + ")");
-      }
+      return new Result(group.groupId(), values, group.conflicts());
     }
   }
 
@@ -178,35 +129,7 @@ public final class MultiLeaderDemo {
   }
 
   private void put(String dc, String key, JsonNode value) {
-    MultiLeaderReplica.WriteReply reply = AskPattern.<MultiLeaderReplica.Command, MultiLeaderReplica.WriteReply>ask(
-        leaders.get(dc), r -> new MultiLeaderReplica.Put(key, value, r), STEP, system.scheduler())
-        .toCompletableFuture().join();
-    if (!(reply instanceof MultiLeaderReplica.Written w)) {
-      throw new IllegalStateException("the write of " + key + " at " + dc + " was refused: " + reply);
-    }
+    MultiLeaderReplica.Written w = group.put(dc, key, value);
     say("   " + dc + " wrote " + key + " = " + value + " as " + w.origin() + ":" + w.counter());
-  }
-
-  private MultiLeaderReplica.Value get(String dc, String key) {
-    return ask(dc, r -> new MultiLeaderReplica.Get(key, r));
-  }
-
-  private <T> T ask(String dc, akka.japi.function.Function<ActorRef<T>, MultiLeaderReplica.Command> message) {
-    return AskPattern.<MultiLeaderReplica.Command, T>ask(leaders.get(dc), message::apply, STEP, system.scheduler())
-        .toCompletableFuture().join();
-  }
-
-  private void awaitConverged() {
-    Poll.until(STEP, "every leader has applied the same changes", () -> {
-      MultiLeaderReplica.AllValues first = null;
-      for (String dc : DCS) {
-        MultiLeaderReplica.AllValues all = ask(dc, MultiLeaderReplica.ReadAll::new);
-        if (first != null && (!first.applied().equals(all.applied()) || !first.values().equals(all.values()))) {
-          return false;
-        }
-        first = all;
-      }
-      return true;
-    });
   }
 }

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The command line refuses what it cannot run with exit code 2 and a message naming what was wrong. */
@@ -41,6 +44,8 @@ class CliTest {
       "bench single-leader --mode semi-sync --followers 0 | --followers",
       "bench single-leader --frobnicate           | --frobnicate",
       "demo --bogus                               | --bogus",
+      "demo calendar --bogus                      | --bogus",
+      "demo document --bogus                      | --bogus",
       "frobnicate                                 | frobnicate",
       "bench leaderless                           | leaderless",
       "serve                                      | no node name",
@@ -117,6 +122,23 @@ class CliTest {
     for (String sub : new String[] {"single-leader", "failover", "logs", "reads", "multi-leader"}) {
       assertTrue(bench.err().contains(sub), "the usage lists what bench can run: " + bench.err());
     }
+  }
+
+  @Test
+  void demoHelpListsEveryDemo() {
+    Run help = run("demo", "--help");
+    assertEquals(0, help.exitCode());
+    for (String demo : new String[] {"multi-leader", "calendar", "document", "--data-dir"}) {
+      assertTrue(help.out().contains(demo), "demo help lists " + demo + ": " + help.out());
+    }
+  }
+
+  @ParameterizedTest(name = "demo {0} runs, verifies and exits with zero")
+  @ValueSource(strings = {"calendar", "document"})
+  void theDomainDemosVerifyTheirOutcomeAndExitWithZero(String demo, @TempDir Path dir) {
+    Run r = run("demo", demo, "--data-dir", dir.toString());
+    assertEquals(0, r.exitCode(), "exit code; stderr: " + r.err() + "\n" + r.out());
+    assertTrue(r.out().contains("VERIFIED: "), r.out());
   }
 
   @Test
