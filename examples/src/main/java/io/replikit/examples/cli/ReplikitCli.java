@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
  * run with 1.
  */
 @Command(name = "replikit", mixinStandardHelpOptions = true, version = "replikit 0.1.0-SNAPSHOT",
-    description = "Replica actors that replicate a key/value store (Akka Typed, single-leader so far): demo, serve "
-        + "(a cluster node with an HTTP API) and bench.",
+    description = "Replica actors that replicate a key/value store (Akka Typed; single-leader and multi-leader): demo, "
+        + "serve (a cluster node with an HTTP API, single-leader groups) and bench.",
     subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class})
 public final class ReplikitCli {
 
