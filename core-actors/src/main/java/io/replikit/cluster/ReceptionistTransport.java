@@ -17,8 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A transport for replicas spread over an Akka Cluster: each replica registers with the Receptionist under a key
  * named after its group and id, and senders find it through the Receptionist's listing, which follows cluster
- * membership (a replica on a node that left or was downed disappears from it; one that restarted elsewhere
- * appears). Messages to a replica not (yet) listed are lost, which the replication protocols tolerate.
+ * membership (a replica on a node that is unreachable, left or was downed disappears from it; one that restarted
+ * elsewhere appears). Messages to a replica not (yet) listed are lost, which the replication protocols tolerate.
+ *
+ * <p>{@link #reachable} combines the listing with cluster membership: a replica that was listed and no longer is
+ * (its actor stopped, or its node was downed and removed) is unreachable until it is listed again; so is one on a
+ * node that the failure detector marks unreachable or whose member is Down, Leaving, Exiting or Removed. A replica
+ * never listed yet counts as reachable (unknown: at start-up the replicas' own heartbeats decide). The answer is
+ * this node's view only: during a partition two sides may each see the other as gone (the multi-leader family
+ * keeps taking writes on both sides and merges after the heal; the single-leader family's elections need a
+ * majority). It does not survive a replica that hangs while its node stays Up and listed.
  *
  * <p>One instance serves one group on one node; create it with {@link #create(ActorSystem, String)}.
  */
@@ -27,6 +35,10 @@ public final class ReceptionistTransport implements ReplicaTransport {
   private final String groupId;
   private final Map<ReplicaId, ActorRef<ReplicationMessage>> directory = new ConcurrentHashMap<>();
   private final Set<ReplicaId> watched = ConcurrentHashMap.newKeySet();
+  /** Replicas the Receptionist has listed at least once. */
+  private final Set<ReplicaId> listed = ConcurrentHashMap.newKeySet();
+  /** Replicas that were listed and are not now: gone until listed (or registered here) again. */
+  private final Set<ReplicaId> gone = ConcurrentHashMap.newKeySet();
   private final ActorRef<Receptionist.Listing> listings;
 
   private ReceptionistTransport(ActorSystem<?> system, String groupId) {
@@ -51,6 +63,7 @@ public final class ReceptionistTransport implements ReplicaTransport {
   public void register(ReplicaId id, ActorRef<? extends ReplicationMessage> ref) {
     ActorRef<ReplicationMessage> r = (ActorRef<ReplicationMessage>) ref;
     directory.put(id, r); // local sends need not wait for the Receptionist
+    gone.remove(id);
     system.receptionist().tell(Receptionist.register(key(groupId, id), r));
     watch(id);
   }
@@ -66,22 +79,53 @@ public final class ReceptionistTransport implements ReplicaTransport {
   }
 
   /**
-   * Akka Cluster's phi-accrual failure detector decides: a replica on a node some member observes as unreachable
-   * is unreachable. Outside a cluster, for local replicas and for replicas not listed yet, the answer is true.
+   * False for a replica that was listed and no longer is, and for one on a node that Akka Cluster's phi-accrual
+   * failure detector marks unreachable or whose member is Down, Leaving, Exiting or Removed (no longer a member).
+   * True for a replica never listed yet (unknown) and for local replicas; outside a cluster only the listing
+   * counts.
    */
   @Override
   public boolean reachable(ReplicaId id) {
     ActorRef<ReplicationMessage> ref = directory.get(id);
-    if (ref == null || ref.path().address().hasLocalScope() || !clustered()) {
-      return true; // unknown or local: the replicas' own heartbeats decide
+    akka.actor.Address address = ref == null ? null : ref.path().address();
+    if (address == null || address.hasLocalScope() || !clustered()) {
+      return decide(gone.contains(id), address, null, a -> false);
     }
-    akka.actor.Address address = ref.path().address();
-    for (akka.cluster.Member m : akka.cluster.Cluster.get(system.classicSystem()).state().getUnreachable()) {
-      if (m.address().equals(address)) {
-        return false;
-      }
+    akka.cluster.ClusterEvent.CurrentClusterState state =
+        akka.cluster.Cluster.get(system.classicSystem()).state();
+    java.util.Map<akka.actor.Address, akka.cluster.MemberStatus> statuses = new java.util.HashMap<>();
+    for (akka.cluster.Member m : state.getMembers()) {
+      statuses.put(m.address(), m.status());
     }
-    return true;
+    Set<akka.actor.Address> unreachable = new java.util.HashSet<>();
+    for (akka.cluster.Member m : state.getUnreachable()) {
+      unreachable.add(m.address());
+    }
+    return decide(false, address, statuses::get, unreachable::contains);
+  }
+
+  /**
+   * The rules of {@link #reachable}, without actors: {@code goneSinceListed} whether the replica was listed and is
+   * not now, {@code listedAt} the node it is listed on now (null: not listed), {@code statusOf} that node's member
+   * status (null function: no cluster, or a local replica; null status: not a member, i.e. removed), and
+   * {@code unreachable} whether the failure detector marks a node unreachable.
+   */
+  static boolean decide(boolean goneSinceListed, akka.actor.Address listedAt,
+      java.util.function.Function<akka.actor.Address, akka.cluster.MemberStatus> statusOf,
+      java.util.function.Predicate<akka.actor.Address> unreachable) {
+    if (listedAt == null) {
+      return !goneSinceListed; // never listed: unknown, the replicas' own heartbeats decide
+    }
+    if (statusOf == null || listedAt.hasLocalScope()) {
+      return true;
+    }
+    if (unreachable.test(listedAt)) {
+      return false;
+    }
+    akka.cluster.MemberStatus status = statusOf.apply(listedAt);
+    return status != null && !status.equals(akka.cluster.MemberStatus.down())
+        && !status.equals(akka.cluster.MemberStatus.leaving()) && !status.equals(akka.cluster.MemberStatus.exiting())
+        && !status.equals(akka.cluster.MemberStatus.removed());
   }
 
   private boolean clustered() {
@@ -114,8 +158,14 @@ public final class ReceptionistTransport implements ReplicaTransport {
       Set<ActorRef<ReplicationMessage>> refs =
           listing.getServiceInstances((ServiceKey<ReplicationMessage>) listing.getKey());
       if (refs.isEmpty()) {
-        directory.remove(id);
+        if (listed.contains(id)) {
+          directory.remove(id);
+          gone.add(id);
+        }
+        // never listed yet: the Receptionist has not caught up with a local registration, keep it
       } else {
+        listed.add(id);
+        gone.remove(id);
         // a restarted replica may briefly be listed twice (old and new incarnation): prefer a local one, else any
         ActorRef<ReplicationMessage> chosen = refs.stream()
             .filter(r -> r.path().address().hasLocalScope())
