@@ -1,0 +1,98 @@
+package io.replikit.leaderless;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.replikit.leaderless.internal.CoordinatorBehavior;
+import io.replikit.leaderless.ring.Ring;
+import io.replikit.replication.ReplicaTransport;
+import io.replikit.serialization.WireMessage;
+import io.replikit.versioning.VersionVector;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * Coordinates client requests of one leaderless keyspace from one node (any node may coordinate any key): a request
+ * goes to all n replicas of the key's preference list on the {@link Ring} in parallel and is answered once w of them
+ * acknowledged (a write) or r of them answered (a read), or with {@link QuorumFailed} saying how many did within
+ * the keyspace's timeout. A write is applied by the first reachable replica of the list, which mints its dot, and
+ * then merged into the others. A read merges what its replicas answered (concurrent values come back as siblings,
+ * with the context the next write should carry) and repairs every replica it saw stale.
+ *
+ * <p>Guarantees, with w + r > n and no sloppy quorum: a read that starts after a write was acknowledged returns it
+ * (or a value that superseded it), and a concurrent write is never lost unless the keyspace chose last-write-wins.
+ * Not a guarantee: linearizability (the chapter's "Limitations of Quorum Consistency" all apply), nor anything
+ * about a write answered {@code QuorumFailed}: it may be on some replicas, and reads may return it later.
+ */
+public final class Coordinator {
+  private Coordinator() {}
+
+  public interface Command {}
+
+  /**
+   * Per-request quorum sizes: 0 takes the keyspace's.
+   *
+   * @param w acknowledgements a write waits for
+   * @param r answers a read waits for
+   */
+  public record Quorum(int w, int r) {
+    public static final Quorum DEFAULT = new Quorum(0, 0);
+  }
+
+  /**
+   * Writes {@code value} (null: deletes, leaving a tombstone) on top of {@code context}: the context of the
+   * client's last read of the key (its values are replaced, every value it did not see is kept as a sibling), or
+   * {@link VersionVector#empty()} for a blind write.
+   */
+  public record Put(String key, JsonNode value, VersionVector context, Quorum quorum, ActorRef<PutReply> replyTo)
+      implements Command, WireMessage {}
+
+  /** Reads {@code key}. */
+  public record Get(String key, Quorum quorum, ActorRef<GetReply> replyTo) implements Command, WireMessage {}
+
+  /** Replaces the ring (a node joined or left). */
+  public record UpdateRing(Ring ring) implements Command, akka.actor.NoSerializationVerificationNeeded {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command, WireMessage {}
+
+  public sealed interface PutReply extends WireMessage permits PutOk, QuorumFailed {}
+
+  public sealed interface GetReply extends WireMessage permits GetOk, QuorumFailed {}
+
+  /** The write is on {@code acknowledged} replicas (at least w); {@code context} covers it. */
+  public record PutOk(String key, VersionVector context, int acknowledged, List<String> replicas)
+      implements PutReply {}
+
+  /**
+   * {@code values}: every live concurrent value (one when there is no conflict, none when the key is absent or
+   * deleted); {@code context}: what the next write of this key should carry; {@code answered}: replicas that
+   * answered before the reply; {@code repaired}: replicas this read sent a repair to before replying.
+   */
+  public record GetOk(String key, List<JsonNode> values, VersionVector context, boolean deleted, int answered,
+      int repaired) implements GetReply {
+    public boolean conflicted() {
+      return values.size() > 1;
+    }
+  }
+
+  /** Fewer than {@code needed} of the {@code asked} replicas answered within the timeout. */
+  public record QuorumFailed(String operation, String key, int needed, int answered, int asked, String detail)
+      implements PutReply, GetReply {}
+
+  /** Counts since start: requests, failures, and repairs sent by reads. */
+  public record Status(String keyspace, String node, long writes, long reads, long failed, long readRepairs)
+      implements WireMessage {}
+
+  /**
+   * The coordinator of {@code keyspace} on node {@code selfNode}; requests to replicas leave through
+   * {@code transport} as from {@code selfNode}. {@code wallMillis} timestamps writes (used only by last-write-wins).
+   */
+  public static Behavior<Command> create(Keyspace keyspace, Ring ring, String selfNode, ReplicaTransport transport,
+      LongSupplier wallMillis) {
+    return CoordinatorBehavior.create(keyspace, ring, selfNode, transport, wallMillis);
+  }
+
+  public static Behavior<Command> create(Keyspace keyspace, Ring ring, String selfNode, ReplicaTransport transport) {
+    return create(keyspace, ring, selfNode, transport, System::currentTimeMillis);
+  }
+}

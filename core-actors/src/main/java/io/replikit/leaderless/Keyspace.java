@@ -1,0 +1,123 @@
+package io.replikit.leaderless;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * A leaderless keyspace: every key is stored on the {@code n} replicas of its preference list on the ring; a write is
+ * acknowledged once {@code w} of them hold it and a read answers once {@code r} of them did. With {@code w + r > n}
+ * a read overlaps every acknowledged write on at least one replica (the chapter's quorum condition), which is not
+ * linearizability: see the limits the module README lists (sloppy quorums, concurrent writes, a write that failed
+ * on some replicas but stays on others, a replica restored from an older copy).
+ *
+ * @param name the keyspace, part of every replica's persistence id
+ * @param n replicas per key
+ * @param w acknowledgements a write waits for (1..n)
+ * @param r answers a read waits for (1..n)
+ * @param timeout how long a request waits for its w or r answers before it is answered {@link Coordinator.QuorumFailed}
+ * @param conflicts what a replica keeps of concurrent writes: every sibling, or only the last write (counted loss)
+ * @param readRepair whether a read waits for the repairs of the stale replicas it saw, or repairs in the background
+ */
+public record Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair) {
+
+  /** What a replica keeps when writes are concurrent. */
+  public enum Conflicts {
+    /** Every concurrent value is kept as a sibling and returned on read; the client's next write merges them. */
+    SIBLINGS,
+    /** Only the value with the latest wall-clock timestamp survives; the others are thrown away and counted. */
+    LAST_WRITE_WINS;
+
+    public static Conflicts parse(String what, String value) {
+      return switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "siblings" -> SIBLINGS;
+        case "last-write-wins", "lww" -> LAST_WRITE_WINS;
+        default -> throw new IllegalArgumentException(what + " must be siblings or last-write-wins, was '" + value
+            + "'");
+      };
+    }
+  }
+
+  /** When a read repairs the stale replicas it saw. */
+  public enum ReadRepair {
+    /** The read answers once its repairs are acknowledged (or its timeout passed): the next read sees them. */
+    BLOCKING,
+    /** The read answers at once; the repairs are sent afterwards. */
+    BACKGROUND,
+    /** No read repair (anti-entropy alone brings stale replicas up to date). */
+    OFF;
+
+    public static ReadRepair parse(String what, String value) {
+      return switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "blocking" -> BLOCKING;
+        case "background" -> BACKGROUND;
+        case "off" -> OFF;
+        default -> throw new IllegalArgumentException(what + " must be blocking, background or off, was '" + value
+            + "'");
+      };
+    }
+  }
+
+  public Keyspace {
+    if (name == null || name.isBlank() || name.contains("|")) {
+      throw new IllegalArgumentException("keyspace name must be non-empty and without '|', was '" + name + "'");
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException("keyspace " + name + ": n must be at least 1, was " + n);
+    }
+    checkQuorum(name, "w", w, n);
+    checkQuorum(name, "r", r, n);
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("keyspace " + name + ": timeout must be positive, was " + timeout);
+    }
+    if (conflicts == null || readRepair == null) {
+      throw new IllegalArgumentException("keyspace " + name + ": conflicts and read-repair must be given");
+    }
+  }
+
+  static void checkQuorum(String name, String which, int value, int n) {
+    if (value < 1 || value > n) {
+      throw new IllegalArgumentException("keyspace " + name + ": " + which + " must be between 1 and n = " + n
+          + ", was " + value);
+    }
+  }
+
+  /** A keyspace with the defaults of {@code replikit.leaderless} and the given n, w, r. */
+  public static Keyspace of(String name, int n, int w, int r) {
+    return new Keyspace(name, n, w, r, Duration.ofSeconds(2), Conflicts.SIBLINGS, ReadRepair.BLOCKING);
+  }
+
+  /** {@code name} with every setting read from {@code replikit.leaderless} in {@code root}. */
+  public static Keyspace fromConfig(String name, Config root) {
+    try {
+      Config c = root.getConfig("replikit.leaderless");
+      return new Keyspace(name, c.getInt("n"), c.getInt("w"), c.getInt("r"), c.getDuration("request-timeout"),
+          Conflicts.parse("replikit.leaderless.conflicts", c.getString("conflicts")),
+          ReadRepair.parse("replikit.leaderless.read-repair", c.getString("read-repair")));
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether a read after an acknowledged write overlaps it on some replica (w + r > n). */
+  public boolean strictQuorum() {
+    return w + r > n;
+  }
+
+  public Keyspace withQuorum(int w, int r) {
+    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair);
+  }
+
+  public Keyspace withConflicts(Conflicts c) {
+    return new Keyspace(name, n, w, r, timeout, c, readRepair);
+  }
+
+  public Keyspace withReadRepair(ReadRepair rr) {
+    return new Keyspace(name, n, w, r, timeout, conflicts, rr);
+  }
+
+  public Keyspace withTimeout(Duration t) {
+    return new Keyspace(name, n, w, r, t, conflicts, readRepair);
+  }
+}

@@ -1,0 +1,80 @@
+package io.replikit.leaderless;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.replikit.leaderless.internal.StorageReplicaBehavior;
+import io.replikit.replication.ReplicaTransport;
+import io.replikit.replication.ReplicationMessage;
+import io.replikit.serialization.WireMessage;
+import io.replikit.versioning.DottedVersionVectorSet;
+import io.replikit.versioning.VersionVector;
+
+/**
+ * One storage replica of a leaderless keyspace on one node: an event-sourced actor holding, per key, the set of
+ * concurrent values it knows with their dotted version vector ({@link DottedVersionVectorSet}). It never decides
+ * alone what a client sees: a {@link Coordinator} asks the key's n replicas and waits for w or r of them. Writes
+ * reach it as a coordinated update (this replica mints the write's dot) or as a set to merge (replication, read
+ * repair, anti-entropy); merging is a join, so duplicates and any delivery order end in the same state.
+ *
+ * <p>Survives: restarts (its journal holds every merged set), lost, duplicated and reordered messages. Does not
+ * survive: the loss of its journal (then it is an empty replica that read repair and anti-entropy refill).
+ */
+public final class StorageReplica {
+  private StorageReplica() {}
+
+  public interface Command {}
+
+  /** A message to a storage replica from a coordinator or another replica (no epochs in this family). */
+  public interface Message extends Command, ReplicationMessage {
+    @Override
+    default long epoch() {
+      return 0;
+    }
+  }
+
+  /**
+   * A coordinated write: this replica applies {@code value} (null: a delete, kept as a tombstone) on top of
+   * {@code context}, the version the client's write is based on (the context of its last read of the key; empty for
+   * a blind write), with a new dot of its own, and answers the set it now holds.
+   */
+  public record CoordinatePut(String key, VersionVector context, JsonNode value, long wallMillis,
+      ActorRef<StoreReply> replyTo) implements Message {}
+
+  /** Merges {@code set} into this replica's set for {@code key} (replication, read repair, anti-entropy). */
+  public record Replicate(String key, DottedVersionVectorSet set, ActorRef<StoreReply> replyTo) implements Message {}
+
+  /** What a write or merge is answered. */
+  public sealed interface StoreReply extends WireMessage permits Stored, Refused {}
+
+  /** Answered once the journal holds it: the key's set at {@code replica} after the write or merge. */
+  public record Stored(String replica, String key, DottedVersionVectorSet set) implements StoreReply {}
+
+  /** Refused: the request was malformed; nothing was stored. */
+  public record Refused(String replica, String key, String reason) implements StoreReply {}
+
+  /** Reads this replica's set for {@code key} (an empty set when it has none). */
+  public record Fetch(String key, ActorRef<Fetched> replyTo) implements Message {}
+
+  public record Fetched(String replica, String key, DottedVersionVectorSet set) implements WireMessage {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command, WireMessage {}
+
+  /**
+   * {@code keys}: keys held (deleted ones included, as tombstones); {@code siblingKeys}: keys with more than one live
+   * value; {@code lwwDiscarded}: values last-write-wins threw away here (silent data loss, counted).
+   */
+  public record Status(String keyspace, String replica, int keys, int siblingKeys, long lwwDiscarded)
+      implements WireMessage {}
+
+  /**
+   * The replica of {@code keyspace} on node {@code nodeId}, with the persistence id
+   * {@code replikit-ll-<keyspace>|<nodeId>}; it registers with {@code transport} under {@code nodeId}.
+   */
+  public static Behavior<Command> create(Keyspace keyspace, String nodeId, ReplicaTransport transport) {
+    if (nodeId == null || nodeId.isBlank()) {
+      throw new IllegalArgumentException("a storage replica needs a node id");
+    }
+    return StorageReplicaBehavior.create(keyspace, nodeId, transport);
+  }
+}

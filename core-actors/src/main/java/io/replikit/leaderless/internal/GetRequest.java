@@ -1,0 +1,166 @@
+package io.replikit.leaderless.internal;
+
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import io.replikit.leaderless.Coordinator;
+import io.replikit.leaderless.Keyspace;
+import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.ring.RingNode;
+import io.replikit.replication.ReplicaId;
+import io.replikit.replication.ReplicaTransport;
+import io.replikit.versioning.DottedVersionVectorSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One read: asks every replica of the preference list, answers with the merge of the first r answers, and repairs
+ * (sends the merge to) every replica whose answer it does not descend: before answering when read repair is
+ * blocking, after otherwise. It stays until every replica answered or the timeout passed, and repairs the late ones
+ * too, so that a key read once is whole on every replica that answered.
+ */
+final class GetRequest {
+  private GetRequest() {}
+
+  interface Msg extends NoSerializationVerificationNeeded {}
+
+  private record Answer(StorageReplica.Fetched fetched) implements Msg {}
+
+  private record Repaired(StorageReplica.StoreReply reply) implements Msg {}
+
+  private enum Timeout implements Msg { INSTANCE }
+
+  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Get get, int r, List<RingNode> replicas, String self,
+      ReplicaTransport transport, CoordinatorBehavior.Counters counters) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startSingleTimer(Timeout.INSTANCE, keyspace.timeout());
+      ActorRef<StorageReplica.Fetched> answers = ctx.messageAdapter(StorageReplica.Fetched.class, Answer::new);
+      ActorRef<StorageReplica.StoreReply> repairs = ctx.messageAdapter(StorageReplica.StoreReply.class,
+          Repaired::new);
+      for (RingNode node : replicas) {
+        transport.send(ReplicaId.of(self), ReplicaId.of(node.id()), new StorageReplica.Fetch(get.key(), answers));
+      }
+      return new Run(keyspace, get, r, replicas.size(), self, transport, counters, repairs).behavior();
+    }));
+  }
+
+  /** The read's progress; only its actor touches it. */
+  private static final class Run {
+    final Keyspace keyspace;
+    final Coordinator.Get get;
+    final int r;
+    final int asked;
+    final String self;
+    final ReplicaTransport transport;
+    final CoordinatorBehavior.Counters counters;
+    final ActorRef<StorageReplica.StoreReply> repairs;
+    final Map<String, DottedVersionVectorSet> answered = new LinkedHashMap<>();
+    /** Repairs sent and the set each replica was sent (so a later, bigger merge is sent again). */
+    final Map<String, DottedVersionVectorSet> sent = new LinkedHashMap<>();
+    final Set<String> awaitingRepair = new HashSet<>();
+    DottedVersionVectorSet merged = DottedVersionVectorSet.empty();
+    boolean replied;
+    int answeredAtReply;
+
+    Run(Keyspace keyspace, Coordinator.Get get, int r, int asked, String self, ReplicaTransport transport,
+        CoordinatorBehavior.Counters counters, ActorRef<StorageReplica.StoreReply> repairs) {
+      this.keyspace = keyspace;
+      this.get = get;
+      this.r = r;
+      this.asked = asked;
+      this.self = self;
+      this.transport = transport;
+      this.counters = counters;
+      this.repairs = repairs;
+    }
+
+    Behavior<Msg> behavior() {
+      return Behaviors.receive(Msg.class)
+          .onMessage(Answer.class, a -> onAnswer(a.fetched()))
+          .onMessage(Repaired.class, m -> {
+            if (m.reply() instanceof StorageReplica.Stored s) {
+              awaitingRepair.remove(s.replica());
+            } else if (m.reply() instanceof StorageReplica.Refused f) {
+              awaitingRepair.remove(f.replica());
+            }
+            return progress();
+          })
+          .onMessageEquals(Timeout.INSTANCE, () -> {
+            if (!replied && answered.size() >= r) {
+              reply(); // blocking repairs that did not finish in time: the answer stands, the repairs were sent
+            } else if (!replied) {
+              replied = true;
+              counters.failed.incrementAndGet();
+              get.replyTo().tell(new Coordinator.QuorumFailed("read", get.key(), r, answered.size(), asked,
+                  answered.size() + " of " + asked + " replicas answered within " + keyspace.timeout().toMillis()
+                      + " ms: " + answered.keySet()));
+            }
+            repair(); // whatever answered is made whole
+            return Behaviors.stopped();
+          })
+          .build();
+    }
+
+    private Behavior<Msg> onAnswer(StorageReplica.Fetched f) {
+      if (f == null || f.replica() == null || f.set() == null || answered.containsKey(f.replica())) {
+        return Behaviors.same();
+      }
+      answered.put(f.replica(), f.set());
+      merged = merged.sync(f.set());
+      if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
+        merged = merged.lastWriteWins().set();
+      }
+      if (!replied && answered.size() == r) {
+        if (keyspace.readRepair() == Keyspace.ReadRepair.BLOCKING) {
+          awaitingRepair.addAll(repair());
+        } else if (keyspace.readRepair() == Keyspace.ReadRepair.BACKGROUND) {
+          reply();
+          repair();
+        } else {
+          reply();
+        }
+      } else if (replied && keyspace.readRepair() != Keyspace.ReadRepair.OFF) {
+        repair(); // a late answer: repair it, and the others if it brought something new
+      }
+      return progress();
+    }
+
+    private Behavior<Msg> progress() {
+      if (!replied && answered.size() >= r && awaitingRepair.isEmpty()) {
+        reply();
+      }
+      return replied && answered.size() == asked && awaitingRepair.isEmpty() ? Behaviors.stopped()
+          : Behaviors.same();
+    }
+
+    private void reply() {
+      replied = true;
+      answeredAtReply = answered.size();
+      get.replyTo().tell(new Coordinator.GetOk(get.key(), merged.values(), merged.context(), merged.deleted(),
+          answeredAtReply, sent.size()));
+    }
+
+    /** Sends the merge to every replica that answered something it does not descend; returns those replicas. */
+    private Set<String> repair() {
+      Set<String> now = new HashSet<>();
+      if (keyspace.readRepair() == Keyspace.ReadRepair.OFF) {
+        return now;
+      }
+      for (Map.Entry<String, DottedVersionVectorSet> e : answered.entrySet()) {
+        DottedVersionVectorSet known = sent.getOrDefault(e.getKey(), e.getValue());
+        if (!known.descends(merged)) {
+          sent.put(e.getKey(), merged);
+          now.add(e.getKey());
+          counters.readRepairs.incrementAndGet();
+          transport.send(ReplicaId.of(self), ReplicaId.of(e.getKey()),
+              new StorageReplica.Replicate(get.key(), merged, repairs));
+        }
+      }
+      return now;
+    }
+  }
+}

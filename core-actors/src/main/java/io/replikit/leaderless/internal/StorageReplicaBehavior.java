@@ -1,0 +1,144 @@
+package io.replikit.leaderless.internal;
+
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import io.replikit.leaderless.Keyspace;
+import io.replikit.leaderless.StorageReplica;
+import io.replikit.replication.ReplicaId;
+import io.replikit.replication.ReplicaTransport;
+import io.replikit.versioning.DottedVersionVectorSet;
+import io.replikit.versioning.VersionVector;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+/**
+ * The actor shell of a storage replica: it computes the key's new set ({@link DottedVersionVectorSet#update} for a
+ * coordinated write, {@link DottedVersionVectorSet#sync} for a merge), persists it when it changed, and answers.
+ */
+public final class StorageReplicaBehavior
+    extends EventSourcedBehavior<StorageReplica.Command, KeyStored, StorageReplicaBehavior.State> {
+
+  /** Every key's set, and how many values last-write-wins discarded here. */
+  public record State(PMap<String, DottedVersionVectorSet> keys, long lwwDiscarded) {
+    DottedVersionVectorSet get(String key) {
+      DottedVersionVectorSet s = keys.get(key);
+      return s == null ? DottedVersionVectorSet.empty() : s;
+    }
+  }
+
+  private final ActorContext<StorageReplica.Command> ctx;
+  private final Keyspace keyspace;
+  private final String self;
+
+  public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport) {
+    return Behaviors.setup(ctx -> {
+      transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
+      return new StorageReplicaBehavior(ctx, keyspace, self);
+    });
+  }
+
+  private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self) {
+    super(PersistenceId.of("replikit-ll-" + keyspace.name(), self, "|"));
+    this.ctx = ctx;
+    this.keyspace = keyspace;
+    this.self = self;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(HashTreePMap.empty(), 0);
+  }
+
+  @Override
+  public EventHandler<State, KeyStored> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) ->
+        new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded()));
+  }
+
+  @Override
+  public CommandHandler<StorageReplica.Command, KeyStored, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::handle);
+  }
+
+  private Effect<KeyStored, State> handle(State state, StorageReplica.Command command) {
+    if (command instanceof StorageReplica.CoordinatePut put) {
+      if (put.replyTo() == null) {
+        return Effect().none();
+      }
+      String problem = problem(put.key());
+      if (problem != null) {
+        return refuse(put.key(), problem, put.replyTo());
+      }
+      VersionVector context = put.context() == null ? VersionVector.empty() : put.context();
+      DottedVersionVectorSet next = state.get(put.key()).update(context, put.value(), self, put.wallMillis());
+      return store(state, put.key(), next, put.replyTo());
+    } else if (command instanceof StorageReplica.Replicate rep) {
+      if (rep.replyTo() == null) {
+        return Effect().none();
+      }
+      String problem = problem(rep.key());
+      if (problem == null && rep.set() == null) {
+        problem = "the set to merge is missing";
+      }
+      if (problem != null) {
+        return refuse(rep.key(), problem, rep.replyTo());
+      }
+      DottedVersionVectorSet current = state.get(rep.key());
+      if (current.descends(rep.set())) {
+        rep.replyTo().tell(new StorageReplica.Stored(self, rep.key(), current)); // nothing new: no journal write
+        return Effect().none();
+      }
+      return store(state, rep.key(), current.sync(rep.set()), rep.replyTo());
+    } else if (command instanceof StorageReplica.Fetch fetch) {
+      if (fetch.replyTo() != null && fetch.key() != null) {
+        fetch.replyTo().tell(new StorageReplica.Fetched(self, fetch.key(), state.get(fetch.key())));
+      }
+      return Effect().none();
+    } else if (command instanceof StorageReplica.GetStatus status) {
+      int siblings = 0;
+      for (DottedVersionVectorSet s : state.keys().values()) {
+        if (s.values().size() > 1) {
+          siblings++;
+        }
+      }
+      status.replyTo().tell(new StorageReplica.Status(keyspace.name(), self, state.keys().size(), siblings,
+          state.lwwDiscarded()));
+      return Effect().none();
+    }
+    ctx.getLog().warn("storage replica {} of keyspace {} ignores unknown command type {}", self, keyspace.name(),
+        command.getClass().getName());
+    return Effect().unhandled();
+  }
+
+  /** Persists the key's new set (after last-write-wins, if the keyspace chose it) and answers it. */
+  private Effect<KeyStored, State> store(State state, String key, DottedVersionVectorSet next,
+      akka.actor.typed.ActorRef<StorageReplica.StoreReply> replyTo) {
+    int discarded = 0;
+    if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
+      DottedVersionVectorSet.Lww lww = next.lastWriteWins();
+      next = lww.set();
+      discarded = lww.discarded();
+    }
+    DottedVersionVectorSet stored = next;
+    return Effect().persist(new KeyStored(key, stored, discarded))
+        .thenRun(s -> replyTo.tell(new StorageReplica.Stored(self, key, stored)));
+  }
+
+  private Effect<KeyStored, State> refuse(String key, String reason,
+      akka.actor.typed.ActorRef<StorageReplica.StoreReply> replyTo) {
+    ctx.getLog().warn("storage replica {} of keyspace {} refuses a write of key {}: {}", self, keyspace.name(), key,
+        reason);
+    replyTo.tell(new StorageReplica.Refused(self, key, reason));
+    return Effect().none();
+  }
+
+  private static String problem(String key) {
+    return key == null || key.isEmpty() ? "the key is missing or empty" : null;
+  }
+}
