@@ -8,6 +8,8 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import akka.serialization.Serializers;
+import akka.serialization.jackson.JacksonCborSerializer;
+import akka.serialization.jackson.JacksonJsonSerializer;
 import akka.serialization.jackson.JacksonObjectMapperProvider;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
@@ -109,5 +111,9 @@ class DottedVersionVectorSetJsonTest {
         assertEquals(message, back);
       }
     }
+    assertEquals(JacksonJsonSerializer.class,
+        serialization.findSerializerFor(new LoggedVersions("k", DottedVersionVectorSet.empty())).getClass());
+    assertEquals(JacksonCborSerializer.class,
+        serialization.findSerializerFor(new ShippedVersions("k", DottedVersionVectorSet.empty())).getClass());
   }
 }
