@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import io.replikit.testkit.LoopbackCluster;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -19,8 +18,6 @@ import io.replikit.singleleader.Replica;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import io.replikit.singleleader.ReplicaStatus;
 import io.replikit.singleleader.SingleLeaderSettings;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,22 +43,8 @@ class ClusterFailoverTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static Config nodeConfig(int port) {
-    return ConfigFactory.parseString("""
-        akka.actor.provider = cluster
-        akka.remote.artery.canonical.hostname = "127.0.0.1"
-        akka.remote.artery.canonical.port = %d
-        akka.cluster.jmx.multi-mbeans-in-same-jvm = on
-        akka.coordinated-shutdown.terminate-actor-system = on
-        akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-        akka.cluster.run-coordinated-shutdown-when-down = off
-        akka.loglevel = WARNING
+  private static Config nodeConfig() {
+    return LoopbackCluster.nodeConfig("""
         replikit.single-leader {
           heartbeat-interval = 100ms
           follower-timeout = 500ms
@@ -69,7 +52,7 @@ class ClusterFailoverTest {
           sync-standby-timeout = 1s
           write-timeout = 5s
         }
-        """.formatted(port))
+        """)
         .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
         .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());
@@ -79,21 +62,9 @@ class ClusterFailoverTest {
   void whenTheLeadersNodeGoesAwayTheOtherNodesElectANewLeaderAndKeepEveryAcknowledgedWrite() throws Exception {
     ReplicaGroupSpec spec = ReplicaGroupSpec.of("orders", "n1", "n2", "n3");
     for (String name : List.of("n1", "n2", "n3")) {
-      nodes.put(name, ActorTestKit.create("replikit", nodeConfig(freePort())));
+      nodes.put(name, ActorTestKit.create("replikit", nodeConfig()));
     }
-    akka.actor.Address seed = Cluster.get(nodes.get("n1").system()).selfMember().address();
-    for (ActorTestKit kit : nodes.values()) {
-      Cluster.get(kit.system()).manager().tell(new Join(seed));
-    }
-    TestProbe<Object> probe = nodes.get("n1").createTestProbe();
-    probe.awaitAssert(WAIT, () -> {
-      for (ActorTestKit kit : nodes.values()) {
-        long up = java.util.stream.StreamSupport.stream(Cluster.get(kit.system()).state().getMembers().spliterator(),
-            false).filter(m -> m.status() == MemberStatus.up()).count();
-        assertEquals(3, up);
-      }
-      return null;
-    });
+    LoopbackCluster.joinAndAwaitUp(nodes.values().stream().map(ActorTestKit::system).toList(), WAIT);
 
     for (Map.Entry<String, ActorTestKit> n : nodes.entrySet()) {
       SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(n.getValue().system().settings().config())

@@ -6,20 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.Address;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import io.replikit.testkit.LoopbackCluster;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Down;
-import akka.cluster.typed.Join;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.replikit.cluster.ReceptionistTransport;
 import io.replikit.replication.ReplicaId;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -83,24 +80,10 @@ class ClusterTopologyTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static Config nodeConfig(int port) {
-    return ConfigFactory.parseString("""
-        akka.actor.provider = cluster
-        akka.remote.artery.canonical.hostname = "127.0.0.1"
-        akka.remote.artery.canonical.port = %d
-        akka.cluster.jmx.multi-mbeans-in-same-jvm = on
-        akka.coordinated-shutdown.terminate-actor-system = on
-        akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-        akka.cluster.run-coordinated-shutdown-when-down = off
-        akka.loglevel = WARNING
+  private static Config nodeConfig() {
+    return LoopbackCluster.nodeConfig("""
         replikit.multi-leader.digest-interval = 100ms
-        """.formatted(port))
+        """)
         .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
         .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());
@@ -149,22 +132,11 @@ class ClusterTopologyTest {
     assertEachChangeAppliedOnce(survivors);
   }
 
-  private void startCluster(TopologySpec spec) throws IOException {
+  private void startCluster(TopologySpec spec) {
     for (String name : NODES) {
-      nodes.put(name, ActorTestKit.create("replikit", nodeConfig(freePort())));
+      nodes.put(name, ActorTestKit.create("replikit", nodeConfig()));
     }
-    Address seed = Cluster.get(nodes.get("n1").system()).selfMember().address();
-    for (ActorTestKit kit : nodes.values()) {
-      Cluster.get(kit.system()).manager().tell(new Join(seed));
-    }
-    nodes.get("n1").createTestProbe().awaitAssert(WAIT, () -> {
-      for (ActorTestKit kit : nodes.values()) {
-        long up = StreamSupport.stream(Cluster.get(kit.system()).state().getMembers().spliterator(), false)
-            .filter(m -> m.status() == MemberStatus.up()).count();
-        assertEquals(NODES.size(), up);
-      }
-      return null;
-    });
+    LoopbackCluster.joinAndAwaitUp(nodes.values().stream().map(ActorTestKit::system).toList(), WAIT);
     for (Map.Entry<String, ActorTestKit> n : nodes.entrySet()) {
       ActorTestKit kit = n.getValue();
       MultiLeaderSettings settings = MultiLeaderSettings.fromConfig(kit.system().settings().config());
