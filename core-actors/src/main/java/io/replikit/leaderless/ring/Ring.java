@@ -134,6 +134,15 @@ public final class Ring {
   }
 
   /**
+   * The n home replicas of any key whose token is {@code token}: for anti-entropy, which asks about a range's end
+   * ({@link TokenRange#endInclusive()}) rather than about a key.
+   */
+  public List<RingNode> preferenceListAt(long token, int n) {
+    requireReplicas(n);
+    return walk(startAt(token), any -> true, n);
+  }
+
+  /**
    * Per datacenter: that datacenter's first n_dc distinct nodes clockwise (NetworkTopologyStrategy-like); ordered by
    * datacenter name, then ring order. Error if a datacenter is unknown. A datacenter with fewer nodes than asked
    * contributes all its nodes; 0 asks for none.
@@ -212,7 +221,10 @@ public final class Ring {
 
   // The first vnode at or clockwise after the key's token (the end of the key's arc).
   private int start(String key) {
-    long t = token(key);
+    return startAt(token(key));
+  }
+
+  private int startAt(long t) {
     int lo = 0;
     int hi = tokens.length;
     while (lo < hi) {

@@ -231,11 +231,16 @@ class RingPropertyTest {
       assertEquals(1, arcs.stream().filter(a -> a.contains(t)).count(), "arcs partition the ring");
       assertTrue(arcs.contains(arc));
       List<RingNode> list = ring.preferenceList(key, n);
+      assertEquals(list, ring.preferenceListAt(t, n));
       byNode.forEach((node, ranges) -> assertEquals(list.contains(node),
           ranges.stream().anyMatch(a -> a.contains(t)), node + " and key " + key + " with list " + list));
     }
     for (long t : probes) {
       assertEquals(1, arcs.stream().filter(a -> a.contains(t)).count(), "token " + t + " in exactly one arc");
+      // A token on an arc's end belongs to that arc: the coordinator and anti-entropy agree on the boundary.
+      List<RingNode> list = ring.preferenceListAt(t, n);
+      byNode.forEach((node, ranges) -> assertEquals(list.contains(node),
+          ranges.stream().anyMatch(a -> a.contains(t)), node + " and token " + t + " with list " + list));
     }
     // Each arc has min(n, size) home nodes.
     int total = byNode.values().stream().mapToInt(List::size).sum();

@@ -23,7 +23,7 @@ class RingTest {
   }
 
   @Test
-  void tenNodesWith64VnodesShareTenThousandKeysWithin35PercentOfFair() {
+  void tenNodesWith64VnodesShareTenThousandKeysWithin35PercentOfFairAsFirstReplica() {
     Ring ring = Ring.of(nodes(10, "dc1"), 64);
     Map<String, Integer> first = new HashMap<>();
     Map<String, Integer> any = new HashMap<>();
@@ -32,12 +32,13 @@ class RingTest {
       first.merge(list.get(0).id(), 1, Integer::sum);
       list.forEach(x -> any.merge(x.id(), 1, Integer::sum));
     }
-    // A node's share spreads by about 1/sqrt(64) = 12.5% of fair; 35% is close to three of those.
+    // A node's share spreads by about 1/sqrt(64) = 12.5% of fair; 35% is close to three of those. Being any of the
+    // three replicas averages over three arcs, so it spreads less: 20%. (Seen here: 796..1145 and 2766..3231.)
     for (RingNode node : ring.nodes()) {
       int f = first.getOrDefault(node.id(), 0);
       int a = any.getOrDefault(node.id(), 0);
       assertTrue(f > 650 && f < 1350, node.id() + " is first replica of " + f + " keys, fair 1000");
-      assertTrue(a > 1950 && a < 4050, node.id() + " is a replica of " + a + " keys, fair 3000");
+      assertTrue(a > 2400 && a < 3600, node.id() + " is a replica of " + a + " keys, fair 3000");
     }
   }
 
