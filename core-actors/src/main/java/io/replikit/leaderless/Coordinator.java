@@ -29,14 +29,48 @@ public final class Coordinator {
 
   public interface Command {}
 
+  /** What a request waits for. */
+  public enum Level {
+    /** w acknowledgements (r answers) from any of the key's replicas, wherever they are. */
+    COUNT,
+    /**
+     * A majority of the key's replicas in the coordinator's own datacenter (Cassandra's LOCAL_QUORUM): no wait on a
+     * remote datacenter. A write is still sent to every datacenter; a read asks only the local replicas.
+     */
+    LOCAL_QUORUM,
+    /** A majority of the key's replicas in every datacenter (EACH_QUORUM): survives the loss of any one datacenter. */
+    EACH_QUORUM;
+
+    public static Level parse(String what, String value) {
+      return switch (value.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')) {
+        case "COUNT" -> COUNT;
+        case "LOCAL_QUORUM" -> LOCAL_QUORUM;
+        case "EACH_QUORUM" -> EACH_QUORUM;
+        default -> throw new IllegalArgumentException(what + " must be count, local-quorum or each-quorum, was '"
+            + value + "'");
+      };
+    }
+  }
+
   /**
-   * Per-request quorum sizes: 0 takes the keyspace's.
+   * Per-request quorum: for {@link Level#COUNT}, w and r (0 takes the keyspace's); for the datacenter levels w and r
+   * are ignored (the level says how many of which datacenter). A null level is COUNT.
    *
    * @param w acknowledgements a write waits for
    * @param r answers a read waits for
    */
-  public record Quorum(int w, int r) {
-    public static final Quorum DEFAULT = new Quorum(0, 0);
+  public record Quorum(int w, int r, Level level) {
+    public static final Quorum DEFAULT = new Quorum(0, 0, Level.COUNT);
+    public static final Quorum LOCAL_QUORUM = new Quorum(0, 0, Level.LOCAL_QUORUM);
+    public static final Quorum EACH_QUORUM = new Quorum(0, 0, Level.EACH_QUORUM);
+
+    public Quorum {
+      level = level == null ? Level.COUNT : level;
+    }
+
+    public Quorum(int w, int r) {
+      this(w, r, Level.COUNT);
+    }
   }
 
   /**

@@ -2,8 +2,12 @@ package io.replikit.leaderless;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigUtil;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A leaderless keyspace: every key is stored on the {@code n} replicas of its preference list on the ring; a write is
@@ -19,8 +23,11 @@ import java.util.Locale;
  * @param timeout how long a request waits for its w or r answers before it is answered {@link Coordinator.QuorumFailed}
  * @param conflicts what a replica keeps of concurrent writes: every sibling, or only the last write (counted loss)
  * @param readRepair whether a read waits for the repairs of the stale replicas it saw, or repairs in the background
+ * @param datacenters replicas per datacenter (NetworkTopologyStrategy-like; n is their sum), or empty: the n replicas
+ *     are the key's first n nodes on the ring wherever they are
  */
-public record Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair) {
+public record Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair,
+    Map<String, Integer> datacenters) {
 
   /** What a replica keeps when writes are concurrent. */
   public enum Conflicts {
@@ -74,6 +81,25 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
     if (conflicts == null || readRepair == null) {
       throw new IllegalArgumentException("keyspace " + name + ": conflicts and read-repair must be given");
     }
+    datacenters = datacenters == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(datacenters));
+    if (!datacenters.isEmpty()) {
+      int sum = 0;
+      for (Map.Entry<String, Integer> e : datacenters.entrySet()) {
+        if (e.getKey() == null || e.getKey().isBlank() || e.getValue() == null || e.getValue() < 0) {
+          throw new IllegalArgumentException("keyspace " + name + ": replicas per datacenter must be a datacenter name"
+              + " and a count >= 0, was " + e.getKey() + " = " + e.getValue());
+        }
+        sum += e.getValue();
+      }
+      if (sum != n) {
+        throw new IllegalArgumentException("keyspace " + name + ": n = " + n + " but the datacenters hold " + sum
+            + " replicas " + datacenters + " (n must be their sum)");
+      }
+    }
+  }
+
+  public Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair) {
+    this(name, n, w, r, timeout, conflicts, readRepair, Map.of());
   }
 
   static void checkQuorum(String name, String which, int value, int n) {
@@ -92,9 +118,15 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
   public static Keyspace fromConfig(String name, Config root) {
     try {
       Config c = root.getConfig("replikit.leaderless");
-      return new Keyspace(name, c.getInt("n"), c.getInt("w"), c.getInt("r"), c.getDuration("request-timeout"),
+      Map<String, Integer> perDc = new TreeMap<>();
+      Config dcs = c.getConfig("datacenters");
+      for (String dc : dcs.root().keySet()) {
+        perDc.put(dc, dcs.getInt(ConfigUtil.quoteString(dc)));
+      }
+      int n = perDc.isEmpty() ? c.getInt("n") : perDc.values().stream().mapToInt(Integer::intValue).sum();
+      return new Keyspace(name, n, c.getInt("w"), c.getInt("r"), c.getDuration("request-timeout"),
           Conflicts.parse("replikit.leaderless.conflicts", c.getString("conflicts")),
-          ReadRepair.parse("replikit.leaderless.read-repair", c.getString("read-repair")));
+          ReadRepair.parse("replikit.leaderless.read-repair", c.getString("read-repair")), perDc);
     } catch (ConfigException e) {
       throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
     }
@@ -106,18 +138,32 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
   }
 
   public Keyspace withQuorum(int w, int r) {
-    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair);
+    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters);
   }
 
   public Keyspace withConflicts(Conflicts c) {
-    return new Keyspace(name, n, w, r, timeout, c, readRepair);
+    return new Keyspace(name, n, w, r, timeout, c, readRepair, datacenters);
   }
 
   public Keyspace withReadRepair(ReadRepair rr) {
-    return new Keyspace(name, n, w, r, timeout, conflicts, rr);
+    return new Keyspace(name, n, w, r, timeout, conflicts, rr, datacenters);
   }
 
   public Keyspace withTimeout(Duration t) {
-    return new Keyspace(name, n, w, r, t, conflicts, readRepair);
+    return new Keyspace(name, n, w, r, t, conflicts, readRepair, datacenters);
+  }
+
+  /**
+   * The keyspace with {@code perDatacenter} replicas in each datacenter (n becomes their sum); w and r stay and must
+   * not exceed it. Writes go to every datacenter; {@link Coordinator.Level} says which answers a request waits for.
+   */
+  public Keyspace withDatacenters(Map<String, Integer> perDatacenter) {
+    int sum = perDatacenter.values().stream().mapToInt(Integer::intValue).sum();
+    return new Keyspace(name, sum, w, r, timeout, conflicts, readRepair, perDatacenter);
+  }
+
+  /** Whether replicas are placed per datacenter. */
+  public boolean perDatacenter() {
+    return !datacenters.isEmpty();
   }
 }

@@ -60,16 +60,20 @@ final class LeaderlessNodes implements AutoCloseable {
   /** Every node's coordinator stamps writes with {@code clocks.get(node)}, or the system clock when absent. */
   LeaderlessNodes(ActorTestKit kit, Keyspace keyspace, List<String> nodes, long seed,
       Map<String, LongSupplier> clocks) {
+    this(kit, keyspace, inOneDatacenter(nodes), seed, clocks);
+  }
+
+  /** Nodes in datacenters: {@code datacenterOf} maps each node, in order, to its datacenter. */
+  LeaderlessNodes(ActorTestKit kit, Keyspace keyspace, Map<String, String> datacenterOf, long seed,
+      Map<String, LongSupplier> clocks) {
     this.kit = kit;
     this.keyspace = keyspace;
-    this.nodes = List.copyOf(nodes);
+    this.nodes = List.copyOf(datacenterOf.keySet());
     this.transport = new FaultyTransport(seed, FaultyTransport.Faults.NONE);
     List<RingNode> ringNodes = new ArrayList<>();
-    for (String n : nodes) {
-      ringNodes.add(new RingNode(n, "dc1"));
-    }
+    datacenterOf.forEach((n, dc) -> ringNodes.add(new RingNode(n, dc)));
     this.ring = Ring.of(ringNodes, 16);
-    for (String n : nodes) {
+    for (String n : this.nodes) {
       replicas.put(n, kit.spawn(StorageReplica.create(keyspace, n, transport), keyspace.name() + "-replica-" + n));
       LongSupplier clock = clocks.getOrDefault(n, System::currentTimeMillis);
       coordinators.put(n, kit.spawn(Coordinator.create(keyspace, ring, n, transport, clock),
@@ -79,6 +83,12 @@ final class LeaderlessNodes implements AutoCloseable {
 
   LeaderlessNodes(ActorTestKit kit, Keyspace keyspace, List<String> nodes) {
     this(kit, keyspace, nodes, 42, Map.of());
+  }
+
+  private static Map<String, String> inOneDatacenter(List<String> nodes) {
+    Map<String, String> m = new LinkedHashMap<>();
+    nodes.forEach(n -> m.put(n, "dc1"));
+    return m;
   }
 
   Coordinator.PutReply put(String via, String key, JsonNode value, VersionVector context, int w) {
@@ -124,7 +134,9 @@ final class LeaderlessNodes implements AutoCloseable {
 
   /** The key's home replicas, in preference-list order. */
   List<String> homes(String key) {
-    return ring.preferenceList(key, keyspace.n()).stream().map(RingNode::id).toList();
+    List<RingNode> homes = keyspace.perDatacenter() ? ring.preferenceList(key, keyspace.datacenters())
+        : ring.preferenceList(key, keyspace.n());
+    return homes.stream().map(RingNode::id).toList();
   }
 
   /** A node that is not a home replica of {@code key}: it coordinates without holding the key. */

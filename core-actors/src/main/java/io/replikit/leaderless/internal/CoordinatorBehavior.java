@@ -36,33 +36,39 @@ public final class CoordinatorBehavior {
           if (put.replyTo() == null) {
             return Behaviors.same();
           }
-          int w = quorum(put.quorum() == null ? 0 : put.quorum().w(), keyspace.w());
-          String problem = problem(put.key(), w, keyspace.n(), "w");
-          if (problem != null) {
+          Coordinator.Quorum q = put.quorum() == null ? Coordinator.Quorum.DEFAULT : put.quorum();
+          int w = quorum(q.w(), keyspace.w());
+          List<RingNode> replicas = replicas(keyspace, ring, put.key());
+          Planned plan = plan(put.key(), q.level(), w, keyspace.n(), "w", replicas, ring, self);
+          if (plan.problem() != null) {
             counters.failed.incrementAndGet();
-            put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), w, 0, 0, problem));
+            put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), w, 0, 0, plan.problem()));
             return Behaviors.same();
           }
           counters.writes.incrementAndGet();
-          List<RingNode> replicas = ring.preferenceList(put.key(), keyspace.n());
-          ctx.spawnAnonymous(PutRequest.create(keyspace, put, w, replicas, self, transport,
-              wallMillis.getAsLong(), counters));
+          ctx.spawnAnonymous(PutRequest.create(keyspace, put, plan.rule(), localFirst(replicas, plan.localDc()), self,
+              transport, wallMillis.getAsLong(), counters));
           return Behaviors.same();
         })
         .onMessage(Coordinator.Get.class, get -> {
           if (get.replyTo() == null) {
             return Behaviors.same();
           }
-          int r = quorum(get.quorum() == null ? 0 : get.quorum().r(), keyspace.r());
-          String problem = problem(get.key(), r, keyspace.n(), "r");
-          if (problem != null) {
+          Coordinator.Quorum q = get.quorum() == null ? Coordinator.Quorum.DEFAULT : get.quorum();
+          int r = quorum(q.r(), keyspace.r());
+          List<RingNode> replicas = replicas(keyspace, ring, get.key());
+          Planned plan = plan(get.key(), q.level(), r, keyspace.n(), "r", replicas, ring, self);
+          if (plan.problem() != null) {
             counters.failed.incrementAndGet();
-            get.replyTo().tell(new Coordinator.QuorumFailed("read", get.key(), r, 0, 0, problem));
+            get.replyTo().tell(new Coordinator.QuorumFailed("read", get.key(), r, 0, 0, plan.problem()));
             return Behaviors.same();
           }
           counters.reads.incrementAndGet();
-          List<RingNode> replicas = ring.preferenceList(get.key(), keyspace.n());
-          ctx.spawnAnonymous(GetRequest.create(keyspace, get, r, replicas, self, transport, counters));
+          if (q.level() == Coordinator.Level.LOCAL_QUORUM) {
+            // a local read: the remote datacenters are neither asked nor waited for
+            replicas = replicas.stream().filter(n -> n.datacenter().equals(plan.localDc())).toList();
+          }
+          ctx.spawnAnonymous(GetRequest.create(keyspace, get, plan.rule(), replicas, self, transport, counters));
           return Behaviors.same();
         })
         .onMessage(Coordinator.UpdateRing.class, u -> u.ring() == null ? Behaviors.same()
@@ -79,13 +85,48 @@ public final class CoordinatorBehavior {
     return asked == 0 ? keyspaceDefault : asked;
   }
 
-  private static String problem(String key, int quorum, int n, String which) {
+  /** The key's replicas: its first n nodes on the ring, or each datacenter's share of them. */
+  private static List<RingNode> replicas(Keyspace keyspace, Ring ring, String key) {
     if (key == null || key.isEmpty()) {
-      return "the key is missing or empty";
+      return List.of();
     }
-    if (quorum < 1 || quorum > n) {
-      return which + " must be between 1 and n = " + n + ", was " + quorum;
+    if (keyspace.perDatacenter()) {
+      return ring.preferenceList(key, keyspace.datacenters());
     }
-    return null;
+    return ring.preferenceList(key, keyspace.n());
+  }
+
+  /** The rule a request waits by, or the problem that makes the request impossible as asked. */
+  private record Planned(QuorumRule rule, String localDc, String problem) {}
+
+  private static Planned plan(String key, Coordinator.Level level, int quorum, int n, String which,
+      List<RingNode> replicas, Ring ring, String self) {
+    if (key == null || key.isEmpty()) {
+      return new Planned(null, null, "the key is missing or empty");
+    }
+    String localDc = ring.nodes().stream().filter(node -> node.id().equals(self)).map(RingNode::datacenter)
+        .findFirst().orElse(null);
+    if (level == Coordinator.Level.COUNT && (quorum < 1 || quorum > n)) {
+      return new Planned(null, localDc, which + " must be between 1 and n = " + n + ", was " + quorum);
+    }
+    try {
+      return new Planned(QuorumRule.of(level, quorum, replicas, localDc), localDc, null);
+    } catch (IllegalArgumentException e) {
+      return new Planned(null, localDc, e.getMessage());
+    }
+  }
+
+  /**
+   * The replicas with those of the coordinator's datacenter first (stable otherwise): the first reachable one mints
+   * a write's dot, and a local one answers sooner.
+   */
+  private static List<RingNode> localFirst(List<RingNode> replicas, String localDc) {
+    if (localDc == null) {
+      return replicas;
+    }
+    List<RingNode> ordered = new java.util.ArrayList<>(replicas.size());
+    replicas.stream().filter(n -> n.datacenter().equals(localDc)).forEach(ordered::add);
+    replicas.stream().filter(n -> !n.datacenter().equals(localDc)).forEach(ordered::add);
+    return ordered;
   }
 }

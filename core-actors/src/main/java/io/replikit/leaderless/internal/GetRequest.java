@@ -34,7 +34,8 @@ final class GetRequest {
 
   private enum Timeout implements Msg { INSTANCE }
 
-  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Get get, int r, List<RingNode> replicas, String self,
+  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Get get, QuorumRule rule, List<RingNode> replicas,
+      String self,
       ReplicaTransport transport, CoordinatorBehavior.Counters counters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Timeout.INSTANCE, keyspace.timeout());
@@ -44,7 +45,7 @@ final class GetRequest {
       for (RingNode node : replicas) {
         transport.send(ReplicaId.of(self), ReplicaId.of(node.id()), new StorageReplica.Fetch(get.key(), answers));
       }
-      return new Run(keyspace, get, r, replicas.size(), self, transport, counters, repairs).behavior();
+      return new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs).behavior();
     }));
   }
 
@@ -52,7 +53,7 @@ final class GetRequest {
   private static final class Run {
     final Keyspace keyspace;
     final Coordinator.Get get;
-    final int r;
+    final QuorumRule rule;
     final int asked;
     final String self;
     final ReplicaTransport transport;
@@ -64,13 +65,15 @@ final class GetRequest {
     final Set<String> awaitingRepair = new HashSet<>();
     DottedVersionVectorSet merged = DottedVersionVectorSet.empty();
     boolean replied;
+    /** The rule was met once: the answer is due as soon as the blocking repairs are done. */
+    boolean quorumMet;
     int answeredAtReply;
 
-    Run(Keyspace keyspace, Coordinator.Get get, int r, int asked, String self, ReplicaTransport transport,
+    Run(Keyspace keyspace, Coordinator.Get get, QuorumRule rule, int asked, String self, ReplicaTransport transport,
         CoordinatorBehavior.Counters counters, ActorRef<StorageReplica.StoreReply> repairs) {
       this.keyspace = keyspace;
       this.get = get;
-      this.r = r;
+      this.rule = rule;
       this.asked = asked;
       this.self = self;
       this.transport = transport;
@@ -90,14 +93,14 @@ final class GetRequest {
             return progress();
           })
           .onMessageEquals(Timeout.INSTANCE, () -> {
-            if (!replied && answered.size() >= r) {
+            if (!replied && rule.met(answered.keySet())) {
               reply(); // blocking repairs that did not finish in time: the answer stands, the repairs were sent
             } else if (!replied) {
               replied = true;
               counters.failed.incrementAndGet();
-              get.replyTo().tell(new Coordinator.QuorumFailed("read", get.key(), r, answered.size(), asked,
-                  answered.size() + " of " + asked + " replicas answered within " + keyspace.timeout().toMillis()
-                      + " ms: " + answered.keySet()));
+              get.replyTo().tell(new Coordinator.QuorumFailed("read", get.key(), rule.needed(),
+                  rule.counted(answered.keySet()), asked, rule.progress(answered.keySet()) + " answered within "
+                      + keyspace.timeout().toMillis() + " ms: " + answered.keySet()));
             }
             repair(); // whatever answered is made whole
             return Behaviors.stopped();
@@ -114,7 +117,8 @@ final class GetRequest {
       if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
         merged = merged.lastWriteWins().set();
       }
-      if (!replied && answered.size() == r) {
+      if (!replied && !quorumMet && rule.met(answered.keySet())) {
+        quorumMet = true;
         if (keyspace.readRepair() == Keyspace.ReadRepair.BLOCKING) {
           awaitingRepair.addAll(repair());
         } else if (keyspace.readRepair() == Keyspace.ReadRepair.BACKGROUND) {
@@ -130,7 +134,7 @@ final class GetRequest {
     }
 
     private Behavior<Msg> progress() {
-      if (!replied && answered.size() >= r && awaitingRepair.isEmpty()) {
+      if (!replied && quorumMet && awaitingRepair.isEmpty()) {
         reply();
       }
       return replied && answered.size() == asked && awaitingRepair.isEmpty() ? Behaviors.stopped()

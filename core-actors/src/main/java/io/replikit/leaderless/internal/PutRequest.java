@@ -31,7 +31,8 @@ final class PutRequest {
 
   private enum Timeout implements Msg { INSTANCE }
 
-  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Put put, int w, List<RingNode> replicas, String self,
+  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Put put, QuorumRule rule, List<RingNode> replicas,
+      String self,
       ReplicaTransport transport, long wallMillis, CoordinatorBehavior.Counters counters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Timeout.INSTANCE, keyspace.timeout());
@@ -62,7 +63,7 @@ final class PutRequest {
               if (refused.replica().equals(first) && !replied[0]) {
                 replied[0] = true;
                 counters.failed.incrementAndGet();
-                put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), w, 0, replicas.size(),
+                put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), rule.needed(), 0, replicas.size(),
                     "refused by " + refused.replica() + ": " + refused.reason()));
                 return Behaviors.stopped();
               }
@@ -80,7 +81,7 @@ final class PutRequest {
               }
             }
             acked.add(stored.replica());
-            if (!replied[0] && acked.size() >= w && context[0] != null) {
+            if (!replied[0] && rule.met(acked) && context[0] != null) {
               replied[0] = true;
               put.replyTo().tell(new Coordinator.PutOk(put.key(), context[0], acked.size(), List.copyOf(acked)));
             }
@@ -92,13 +93,13 @@ final class PutRequest {
               String detail = context[0] == null
                   ? "the coordinating replica " + first + " did not answer within " + keyspace.timeout().toMillis()
                       + " ms"
-                  : acked.size() + " of " + replicas.size() + " replicas acknowledged within "
-                      + keyspace.timeout().toMillis() + " ms: " + acked;
+                  : rule.progress(acked) + " acknowledged within " + keyspace.timeout().toMillis() + " ms: "
+                      + acked;
               if (!refusals.isEmpty()) {
                 detail += "; refused by " + refusals;
               }
-              put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), w, acked.size(), replicas.size(),
-                  detail));
+              put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), rule.needed(), rule.counted(acked),
+                  replicas.size(), detail));
             }
             return Behaviors.stopped();
           })
