@@ -44,6 +44,14 @@ public final class StorageReplica {
   /** Merges {@code set} into this replica's set for {@code key} (replication, read repair, anti-entropy). */
   public record Replicate(String key, DottedVersionVectorSet set, ActorRef<StoreReply> replyTo) implements Message {}
 
+  /**
+   * Tombstone collection: drops the key's tombstones that {@code everyReplicaHas} covers, when the key is deleted here
+   * (only tombstones left; see {@link DottedVersionVectorSet#withoutTombstonesCoveredBy}). A read that heard every
+   * replica of the key answer the same deleted set sends it; the key's context stays, so nothing comes back.
+   * Idempotent; not answered.
+   */
+  public record CollectTombstones(String key, VersionVector everyReplicaHas) implements Message {}
+
   /** What a write or merge is answered. */
   public sealed interface StoreReply extends WireMessage permits Stored, Refused {}
 

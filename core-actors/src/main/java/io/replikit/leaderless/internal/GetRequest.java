@@ -11,6 +11,7 @@ import io.replikit.leaderless.ring.RingNode;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
+import io.replikit.versioning.VersionVector;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,8 +138,32 @@ final class GetRequest {
       if (!replied && quorumMet && awaitingRepair.isEmpty()) {
         reply();
       }
-      return replied && answered.size() == asked && awaitingRepair.isEmpty() ? Behaviors.stopped()
-          : Behaviors.same();
+      if (replied && answered.size() == asked && awaitingRepair.isEmpty()) {
+        collectTombstones();
+        return Behaviors.stopped();
+      }
+      return Behaviors.same();
+    }
+
+    /**
+     * When every replica of the key answered (not a local-datacenter read of some of them) and all hold the same
+     * deleted set, every replica has the delete: the tombstones go (the context stays, so nothing comes back).
+     */
+    private void collectTombstones() {
+      if (asked != keyspace.n() || !merged.deleted() || !sent.isEmpty()) {
+        return; // a replica was repaired just now: the next read that finds them all alike collects
+      }
+      for (DottedVersionVectorSet set : answered.values()) {
+        if (!set.descends(merged)) {
+          return;
+        }
+      }
+      VersionVector everyReplicaHas = DottedVersionVectorSet.commonContext(
+          answered.values().stream().map(DottedVersionVectorSet::context).toList());
+      for (String replica : answered.keySet()) {
+        transport.send(ReplicaId.of(self), ReplicaId.of(replica),
+            new StorageReplica.CollectTombstones(get.key(), everyReplicaHas));
+      }
     }
 
     private void reply() {

@@ -95,6 +95,15 @@ public final class StorageReplicaBehavior
         return Effect().none();
       }
       return store(state, rep.key(), current.sync(rep.set()), rep.replyTo());
+    } else if (command instanceof StorageReplica.CollectTombstones collect) {
+      if (problem(collect.key()) != null || collect.everyReplicaHas() == null) {
+        ctx.getLog().warn("storage replica {} of keyspace {} ignores a malformed tombstone collection: {}", self,
+            keyspace.name(), collect);
+        return Effect().none();
+      }
+      DottedVersionVectorSet current = state.get(collect.key());
+      DottedVersionVectorSet next = current.withoutTombstonesCoveredBy(collect.everyReplicaHas());
+      return next == current ? Effect().none() : Effect().persist(new KeyStored(collect.key(), next, 0));
     } else if (command instanceof StorageReplica.Fetch fetch) {
       if (fetch.replyTo() != null && fetch.key() != null) {
         fetch.replyTo().tell(new StorageReplica.Fetched(self, fetch.key(), state.get(fetch.key())));
