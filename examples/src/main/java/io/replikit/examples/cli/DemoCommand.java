@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /** {@code replikit demo}: the narrated single-leader run. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    subcommands = {MultiLeaderDemoCommand.class, CalendarDemoCommand.class, DocumentDemoCommand.class},
+    subcommands = {MultiLeaderDemoCommand.class, CalendarDemoCommand.class, DocumentDemoCommand.class,
+        LeaderlessDemoCommand.class},
     description = {"A narrated single-leader replication run on the embedded H2 journal: a leader and three "
         + "followers (semi-sync, f1 synchronous), writes, reads with lag, a follower stopped and caught up, a new "
         + "follower joining by snapshot, the synchronous follower cut off and replaced, and a summary.",

@@ -46,6 +46,7 @@ class CliTest {
       "demo --bogus                               | --bogus",
       "demo calendar --bogus                      | --bogus",
       "demo document --bogus                      | --bogus",
+      "demo leaderless --bogus                    | --bogus",
       "frobnicate                                 | frobnicate",
       "bench leaderless                           | leaderless",
       "serve                                      | no node name",
@@ -128,13 +129,13 @@ class CliTest {
   void demoHelpListsEveryDemo() {
     Run help = run("demo", "--help");
     assertEquals(0, help.exitCode());
-    for (String demo : new String[] {"multi-leader", "calendar", "document", "--data-dir"}) {
+    for (String demo : new String[] {"multi-leader", "calendar", "document", "leaderless", "--data-dir"}) {
       assertTrue(help.out().contains(demo), "demo help lists " + demo + ": " + help.out());
     }
   }
 
   @ParameterizedTest(name = "demo {0} runs, verifies and exits with zero")
-  @ValueSource(strings = {"calendar", "document"})
+  @ValueSource(strings = {"calendar", "document", "leaderless"})
   void theDomainDemosVerifyTheirOutcomeAndExitWithZero(String demo, @TempDir Path dir) {
     Run r = run("demo", demo, "--data-dir", dir.toString());
     assertEquals(0, r.exitCode(), "exit code; stderr: " + r.err() + "\n" + r.out());
