@@ -110,6 +110,13 @@ final class LeaderlessNodes implements AutoCloseable {
     return probe;
   }
 
+  /** Sends a get without waiting: the probe gets its answer when it comes. */
+  TestProbe<Coordinator.GetReply> getAsync(String via, String key, int r) {
+    TestProbe<Coordinator.GetReply> probe = kit.createTestProbe();
+    coordinators.get(via).tell(new Coordinator.Get(key, new Coordinator.Quorum(0, r), probe.getRef()));
+    return probe;
+  }
+
   Coordinator.GetReply get(String via, String key, int r) {
     TestProbe<Coordinator.GetReply> probe = kit.createTestProbe();
     coordinators.get(via).tell(new Coordinator.Get(key, new Coordinator.Quorum(0, r), probe.getRef()));
