@@ -26,7 +26,7 @@ import java.util.Set;
  * lost on the floor.
  *
  * <p>Minting falls over: the first reachable home is asked to mint; if it has not answered within the minting
- * deadline (a quarter of the timeout: down but not yet detected, or blocked), the next reachable home is asked too,
+ * deadline (half the timeout: down but not yet detected, or blocked), the next reachable home is asked too,
  * and so on. A minting that was only slow may then also arrive: its set is merged and replicated like the first, so
  * nothing is lost, and the reply's context covers every minting seen before the reply. A minting that arrives after
  * the reply leaves two siblings with the same value (two dots for one put), which the client's next write, carrying
@@ -51,7 +51,9 @@ final class PutRequest {
       String self, ReplicaTransport transport, long wallMillis, CoordinatorBehavior.Counters counters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Timeout.INSTANCE, keyspace.timeout());
-      Duration mintDeadline = keyspace.timeout().dividedBy(4);
+      // half the timeout: long enough that a replica merely slow (a cold JVM, a journal hiccup) rarely causes a
+      // second minting, short enough that the next home still has the other half to mint and replicate
+      Duration mintDeadline = keyspace.timeout().dividedBy(2);
       ActorRef<StorageReplica.StoreReply> replies = ctx.messageAdapter(StorageReplica.StoreReply.class, Reply::new);
       // the homes that may mint, reachable ones first (in a sloppy quorum every home placed is reachable)
       List<String> minters = new ArrayList<>();
@@ -68,13 +70,14 @@ final class PutRequest {
         return Behaviors.stopped();
       }
       VersionVector clientContext = put.context() == null ? VersionVector.empty() : put.context();
+      ActorRef<Msg> me = ctx.getSelf(); // the minting children must not touch this actor's context
       int[] nextMinter = {0};
       Runnable mintNext = () -> {
         String minter = minters.get(nextMinter[0]++);
         // a reply reference of its own per minting, so that a minting is told apart from a merge's answer
         ActorRef<StorageReplica.StoreReply> mintReply = ctx.spawnAnonymous(
             Behaviors.receive(StorageReplica.StoreReply.class).onAnyMessage(r -> {
-              ctx.getSelf().tell(new Minted(minter, r));
+              me.tell(new Minted(minter, r));
               return Behaviors.stopped();
             }).build());
         transport.send(ReplicaId.of(self), ReplicaId.of(minter),
