@@ -77,8 +77,8 @@ class HintedHandoffTest {
 
   private void startNodes(boolean sloppy, Duration hintWindow) {
     // a generous timeout: a cold JVM on a shared machine must not look like a down replica (minting falls over at
-    // three quarters of it, 1.5 s)
-    keyspace = new Keyspace("hh" + KEYSPACES.incrementAndGet(), 3, 2, 2, Duration.ofMillis(2000),
+    // three quarters of it, 2.25 s)
+    keyspace = new Keyspace("hh" + KEYSPACES.incrementAndGet(), 3, 2, 2, Duration.ofMillis(3000),
         Keyspace.Conflicts.SIBLINGS, Keyspace.ReadRepair.BLOCKING).withSloppyQuorum(sloppy).withHintWindow(hintWindow)
         .withHandoffInterval(Duration.ofMillis(100));
     transport = new FaultyTransport(7, FaultyTransport.Faults.NONE);
@@ -88,6 +88,10 @@ class HintedHandoffTest {
           keyspace.name() + "-replica-" + n));
       coordinators.put(n, kit.spawn(Coordinator.create(keyspace, ring, n, transport),
           keyspace.name() + "-coordinator-" + n));
+    }
+    for (String n : NODES) { // ready: each replica and its hint store answer once recovered
+      fetch(n, "warm-up");
+      hints(n);
     }
   }
 
@@ -302,7 +306,7 @@ class HintedHandoffTest {
     String key = "user:6";
     List<String> homes = homes(key);
     String via = outsiders(key).get(0);
-    transport.slow(ReplicaId.of(via), ReplicaId.of(homes.get(0)), Duration.ofMillis(1700)); // > the minting deadline (1.5 s)
+    transport.slow(ReplicaId.of(via), ReplicaId.of(homes.get(0)), Duration.ofMillis(2600)); // > minting deadline
     Coordinator.PutOk ok = putOk(via, key, "v", 2);
     kit.createTestProbe().awaitAssert(WAIT, () -> {
       Coordinator.GetOk read = get(coordinators.get(homes.get(1)), key, 3);
