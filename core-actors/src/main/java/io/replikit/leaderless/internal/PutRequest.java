@@ -25,13 +25,13 @@ import java.util.Set;
  * the timeout. The actor stays until every target answered or the timeout passed, so late acknowledgements are not
  * lost on the floor.
  *
- * <p>Minting falls over: the first reachable home is asked to mint; if it has not answered within the minting
- * deadline (three quarters of the timeout: down but not yet detected, or blocked), the next reachable home is asked
- * too, and so on. A minting that was only slow may then also arrive: its set is merged and replicated like the
- * first, so nothing is lost, and the reply's context covers every minting seen before the reply. A minting that
- * arrives after the reply leaves two siblings with the same value (two dots for one put), which the client's next
- * write, carrying the context of its read, merges. Only homes mint: a stand-in's counter for a key it holds as a hint would start
- * again at 1 after its hint was handed off and deleted, and a reused dot would be taken for a write already seen.
+ * <p>Minting falls over: the first reachable home is asked to mint; if it has not answered within the minting deadline
+ * (three quarters of the timeout: down but not yet detected, or blocked), the next reachable home is asked too, and so
+ * on. A minting that was only slow may then also arrive: its set is merged and replicated like the first, so nothing is
+ * lost, and the reply's context covers every minting seen before the reply. A minting that arrives after the reply
+ * leaves two siblings with the same value (two dots for one put), which the client's next write, carrying the context
+ * of its read, merges. Only homes mint: a stand-in's counter for a key it holds as a hint would start again at 1 after
+ * its hint was handed off and deleted, and a reused dot would be taken for a write already seen.
  */
 final class PutRequest {
   private PutRequest() {}
