@@ -15,9 +15,20 @@ import java.util.function.LongSupplier;
  * Coordinates client requests of one leaderless keyspace from one node (any node may coordinate any key): a request
  * goes to all n replicas of the key's preference list on the {@link Ring} in parallel and is answered once w of them
  * acknowledged (a write) or r of them answered (a read), or with {@link QuorumFailed} saying how many did within
- * the keyspace's timeout. A write is applied by the first reachable replica of the list, which mints its dot, and
- * then merged into the others. A read merges what its replicas answered (concurrent values come back as siblings,
- * with the context the next write should carry) and repairs every replica it saw stale.
+ * the keyspace's timeout. A write is applied by the first reachable home replica of the list, which mints its dot,
+ * and then merged into the others; if that replica has not answered within three quarters of the timeout (down but
+ * not yet detected), the next home is asked to mint too, so a write succeeds while w other replicas are up. A
+ * minting that was only slow then leaves two siblings with the same value (nothing is lost; the reply's context
+ * covers every minting seen before the reply; the client's next write merges them). A read merges what its replicas
+ * answered (concurrent values come back as siblings, with the context the next write should carry) and repairs
+ * every replica it saw stale.
+ *
+ * <p>With {@link Keyspace#sloppyQuorum()} (off by default) a request goes to the key's reachable homes and, for each
+ * unreachable home, to the next reachable node of the ring, which keeps the write as a hint for that home, counts
+ * toward w, answers reads with it, and hands it back when the home returns
+ * ({@link io.replikit.leaderless.handoff.HintedHandoff}). That keeps writes available when homes are down, at the
+ * price of the quorum guarantee: until the handoff, a read of the homes may miss a write the stand-ins
+ * acknowledged, whatever w + r. At least one home must be reachable to mint the write (stand-ins do not mint).
  *
  * <p>Guarantees, with w + r > n and no sloppy quorum: a read that starts after a write was acknowledged returns it
  * (or a value that superseded it), and a concurrent write is never lost unless the keyspace chose last-write-wins.

@@ -25,9 +25,19 @@ import java.util.TreeMap;
  * @param readRepair whether a read waits for the repairs of the stale replicas it saw, or repairs in the background
  * @param datacenters replicas per datacenter (NetworkTopologyStrategy-like; n is their sum), or empty: the n replicas
  *     are the key's first n nodes on the ring wherever they are
+ * @param sloppyQuorum off by default: when on, a write whose home replicas are unreachable goes to the next healthy
+ *     nodes of the ring, which keep it as a hint for the home and count toward w (Dynamo's sloppy quorum; then
+ *     w + r > n no longer makes a read overlap an acknowledged write until the hints are handed off)
+ * @param hintWindow how long a stand-in keeps a hint it could not hand back (Cassandra's max_hint_window, 3 h);
+ *     older hints are dropped and counted, anti-entropy repairs what they held
+ * @param handoffInterval how often a stand-in offers its hints to the homes that are reachable again
  */
 public record Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair,
-    Map<String, Integer> datacenters) {
+    Map<String, Integer> datacenters, boolean sloppyQuorum, Duration hintWindow, Duration handoffInterval) {
+
+  /** Cassandra's default max_hint_window. */
+  public static final Duration DEFAULT_HINT_WINDOW = Duration.ofHours(3);
+  public static final Duration DEFAULT_HANDOFF_INTERVAL = Duration.ofSeconds(1);
 
   /** What a replica keeps when writes are concurrent. */
   public enum Conflicts {
@@ -81,6 +91,15 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
     if (conflicts == null || readRepair == null) {
       throw new IllegalArgumentException("keyspace " + name + ": conflicts and read-repair must be given");
     }
+    hintWindow = hintWindow == null ? DEFAULT_HINT_WINDOW : hintWindow;
+    handoffInterval = handoffInterval == null ? DEFAULT_HANDOFF_INTERVAL : handoffInterval;
+    if (hintWindow.isNegative() || hintWindow.isZero()) {
+      throw new IllegalArgumentException("keyspace " + name + ": hint-window must be positive, was " + hintWindow);
+    }
+    if (handoffInterval.isNegative() || handoffInterval.isZero()) {
+      throw new IllegalArgumentException("keyspace " + name + ": handoff-interval must be positive, was "
+          + handoffInterval);
+    }
     datacenters = datacenters == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(datacenters));
     if (!datacenters.isEmpty()) {
       int sum = 0;
@@ -96,6 +115,13 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
             + " replicas " + datacenters + " (n must be their sum)");
       }
     }
+  }
+
+  /** Strict quorums (no sloppy quorum), the default hint window and handoff interval. */
+  public Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair,
+      Map<String, Integer> datacenters) {
+    this(name, n, w, r, timeout, conflicts, readRepair, datacenters, false, DEFAULT_HINT_WINDOW,
+        DEFAULT_HANDOFF_INTERVAL);
   }
 
   public Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair) {
@@ -126,7 +152,8 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
       int n = perDc.isEmpty() ? c.getInt("n") : perDc.values().stream().mapToInt(Integer::intValue).sum();
       return new Keyspace(name, n, c.getInt("w"), c.getInt("r"), c.getDuration("request-timeout"),
           Conflicts.parse("replikit.leaderless.conflicts", c.getString("conflicts")),
-          ReadRepair.parse("replikit.leaderless.read-repair", c.getString("read-repair")), perDc);
+          ReadRepair.parse("replikit.leaderless.read-repair", c.getString("read-repair")), perDc,
+          c.getBoolean("sloppy-quorum"), c.getDuration("hint-window"), c.getDuration("handoff-interval"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
     }
@@ -138,19 +165,23 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
   }
 
   public Keyspace withQuorum(int w, int r) {
-    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters);
+    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow,
+        handoffInterval);
   }
 
   public Keyspace withConflicts(Conflicts c) {
-    return new Keyspace(name, n, w, r, timeout, c, readRepair, datacenters);
+    return new Keyspace(name, n, w, r, timeout, c, readRepair, datacenters, sloppyQuorum, hintWindow,
+        handoffInterval);
   }
 
   public Keyspace withReadRepair(ReadRepair rr) {
-    return new Keyspace(name, n, w, r, timeout, conflicts, rr, datacenters);
+    return new Keyspace(name, n, w, r, timeout, conflicts, rr, datacenters, sloppyQuorum, hintWindow,
+        handoffInterval);
   }
 
   public Keyspace withTimeout(Duration t) {
-    return new Keyspace(name, n, w, r, t, conflicts, readRepair, datacenters);
+    return new Keyspace(name, n, w, r, t, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow,
+        handoffInterval);
   }
 
   /**
@@ -159,11 +190,34 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
    */
   public Keyspace withDatacenters(Map<String, Integer> perDatacenter) {
     int sum = perDatacenter.values().stream().mapToInt(Integer::intValue).sum();
-    return new Keyspace(name, sum, w, r, timeout, conflicts, readRepair, perDatacenter);
+    return new Keyspace(name, sum, w, r, timeout, conflicts, readRepair, perDatacenter, sloppyQuorum, hintWindow,
+        handoffInterval);
   }
 
   /** Whether replicas are placed per datacenter. */
   public boolean perDatacenter() {
     return !datacenters.isEmpty();
+  }
+
+  /**
+   * The keyspace with sloppy quorums on or off: when on, writes (and reads) whose home replicas are unreachable use
+   * the next healthy nodes of the ring, which hold the write as a hint and hand it back ({@code
+   * io.replikit.leaderless.handoff}).
+   */
+  public Keyspace withSloppyQuorum(boolean sloppy) {
+    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppy, hintWindow,
+        handoffInterval);
+  }
+
+  /** The keyspace whose stand-ins drop hints older than {@code window} (positive). */
+  public Keyspace withHintWindow(Duration window) {
+    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, window,
+        handoffInterval);
+  }
+
+  /** The keyspace whose stand-ins offer their hints to reachable homes every {@code interval} (positive). */
+  public Keyspace withHandoffInterval(Duration interval) {
+    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow,
+        interval);
   }
 }

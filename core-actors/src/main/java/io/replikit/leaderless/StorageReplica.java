@@ -17,6 +17,9 @@ import io.replikit.versioning.VersionVector;
  * reach it as a coordinated update (this replica mints the write's dot) or as a set to merge (replication, read
  * repair, anti-entropy); merging is a join, so duplicates and any delivery order end in the same state.
  *
+ * <p>As a stand-in of a sloppy quorum it also keeps hints for other nodes' keys, apart from its own data, in a hint
+ * store child with its own journal ({@link io.replikit.leaderless.handoff.HintedHandoff}: its messages are sent here).
+ *
  * <p>Survives: restarts (its journal holds every merged set), lost, duplicated and reordered messages. Does not
  * survive: the loss of its journal (then it is an empty replica that read repair and anti-entropy refill).
  */
@@ -83,6 +86,15 @@ public final class StorageReplica {
     if (nodeId == null || nodeId.isBlank()) {
       throw new IllegalArgumentException("a storage replica needs a node id");
     }
-    return StorageReplicaBehavior.create(keyspace, nodeId, transport);
+    return create(keyspace, nodeId, transport, System::currentTimeMillis);
+  }
+
+  /** The same, with {@code clock} (epoch millis) stamping and expiring the hints this node keeps as a stand-in. */
+  public static Behavior<Command> create(Keyspace keyspace, String nodeId, ReplicaTransport transport,
+      java.util.function.LongSupplier clock) {
+    if (nodeId == null || nodeId.isBlank()) {
+      throw new IllegalArgumentException("a storage replica needs a node id");
+    }
+    return StorageReplicaBehavior.create(keyspace, nodeId, transport, clock);
   }
 }

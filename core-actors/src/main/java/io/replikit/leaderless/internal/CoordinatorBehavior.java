@@ -5,12 +5,17 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
+import io.replikit.leaderless.ring.Placement;
 import io.replikit.leaderless.ring.Ring;
 import io.replikit.leaderless.ring.RingNode;
+import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /** Takes client requests and runs each as its own short-lived request actor ({@link PutRequest}, {@link GetRequest}). */
 public final class CoordinatorBehavior {
@@ -38,7 +43,8 @@ public final class CoordinatorBehavior {
           }
           Coordinator.Quorum q = put.quorum() == null ? Coordinator.Quorum.DEFAULT : put.quorum();
           int w = quorum(q.w(), keyspace.w());
-          List<RingNode> replicas = replicas(keyspace, ring, put.key());
+          List<Placement> targets = targets(keyspace, ring, put.key(), transport);
+          List<RingNode> replicas = nodes(targets);
           Planned plan = plan(put.key(), q.level(), w, keyspace.n(), "w", replicas, ring, self);
           if (plan.problem() != null) {
             counters.failed.incrementAndGet();
@@ -46,7 +52,7 @@ public final class CoordinatorBehavior {
             return Behaviors.same();
           }
           counters.writes.incrementAndGet();
-          ctx.spawnAnonymous(PutRequest.create(keyspace, put, plan.rule(), localFirst(replicas, plan.localDc()), self,
+          ctx.spawnAnonymous(PutRequest.create(keyspace, put, plan.rule(), localFirst(targets, plan.localDc()), self,
               transport, wallMillis.getAsLong(), counters));
           return Behaviors.same();
         })
@@ -56,7 +62,8 @@ public final class CoordinatorBehavior {
           }
           Coordinator.Quorum q = get.quorum() == null ? Coordinator.Quorum.DEFAULT : get.quorum();
           int r = quorum(q.r(), keyspace.r());
-          List<RingNode> replicas = replicas(keyspace, ring, get.key());
+          List<Placement> targets = targets(keyspace, ring, get.key(), transport);
+          List<RingNode> replicas = nodes(targets);
           Planned plan = plan(get.key(), q.level(), r, keyspace.n(), "r", replicas, ring, self);
           if (plan.problem() != null) {
             counters.failed.incrementAndGet();
@@ -68,7 +75,8 @@ public final class CoordinatorBehavior {
             // a local read: the remote datacenters are neither asked nor waited for
             replicas = replicas.stream().filter(n -> n.datacenter().equals(plan.localDc())).toList();
           }
-          ctx.spawnAnonymous(GetRequest.create(keyspace, get, plan.rule(), replicas, self, transport, counters));
+          ctx.spawnAnonymous(GetRequest.create(keyspace, get, plan.rule(), replicas, self, transport, counters,
+              hintsFor(targets)));
           return Behaviors.same();
         })
         .onMessage(Coordinator.UpdateRing.class, u -> u.ring() == null ? Behaviors.same()
@@ -85,15 +93,35 @@ public final class CoordinatorBehavior {
     return asked == 0 ? keyspaceDefault : asked;
   }
 
-  /** The key's replicas: its first n nodes on the ring, or each datacenter's share of them. */
-  private static List<RingNode> replicas(Keyspace keyspace, Ring ring, String key) {
+  /**
+   * The one place that decides where a request for {@code key} goes: its home replicas (its first n nodes on the
+   * ring, or each datacenter's share of them), or with a sloppy quorum the homes that are reachable and, for each
+   * home that is not, the next reachable node of the ring standing in for it ({@link Placement#homeFor()}: it keeps
+   * the write as a hint for that home).
+   */
+  static List<Placement> targets(Keyspace keyspace, Ring ring, String key, ReplicaTransport transport) {
     if (key == null || key.isEmpty()) {
       return List.of();
     }
-    if (keyspace.perDatacenter()) {
-      return ring.preferenceList(key, keyspace.datacenters());
+    if (keyspace.sloppyQuorum()) {
+      Predicate<String> up = node -> transport.reachable(ReplicaId.of(node));
+      return keyspace.perDatacenter() ? ring.sloppyPreferenceList(key, keyspace.datacenters(), up)
+          : ring.sloppyPreferenceList(key, keyspace.n(), up);
     }
-    return ring.preferenceList(key, keyspace.n());
+    List<RingNode> homes = keyspace.perDatacenter() ? ring.preferenceList(key, keyspace.datacenters())
+        : ring.preferenceList(key, keyspace.n());
+    return homes.stream().map(h -> new Placement(h, null)).toList();
+  }
+
+  private static List<RingNode> nodes(List<Placement> targets) {
+    return targets.stream().map(Placement::node).toList();
+  }
+
+  /** Stand-in node id to the home it holds hints for. */
+  private static Map<String, String> hintsFor(List<Placement> targets) {
+    Map<String, String> m = new HashMap<>();
+    targets.stream().filter(Placement::isHint).forEach(p -> m.put(p.node().id(), p.homeFor()));
+    return m;
   }
 
   /** The rule a request waits by, or the problem that makes the request impossible as asked. */
@@ -120,13 +148,13 @@ public final class CoordinatorBehavior {
    * The replicas with those of the coordinator's datacenter first (stable otherwise): the first reachable one mints
    * a write's dot, and a local one answers sooner.
    */
-  private static List<RingNode> localFirst(List<RingNode> replicas, String localDc) {
+  private static List<Placement> localFirst(List<Placement> replicas, String localDc) {
     if (localDc == null) {
       return replicas;
     }
-    List<RingNode> ordered = new java.util.ArrayList<>(replicas.size());
-    replicas.stream().filter(n -> n.datacenter().equals(localDc)).forEach(ordered::add);
-    replicas.stream().filter(n -> !n.datacenter().equals(localDc)).forEach(ordered::add);
+    List<Placement> ordered = new java.util.ArrayList<>(replicas.size());
+    replicas.stream().filter(p -> p.node().datacenter().equals(localDc)).forEach(ordered::add);
+    replicas.stream().filter(p -> !p.node().datacenter().equals(localDc)).forEach(ordered::add);
     return ordered;
   }
 }

@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.handoff.HintedHandoff;
 import io.replikit.leaderless.ring.RingNode;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
@@ -38,15 +39,28 @@ final class GetRequest {
   static Behavior<Msg> create(Keyspace keyspace, Coordinator.Get get, QuorumRule rule, List<RingNode> replicas,
       String self,
       ReplicaTransport transport, CoordinatorBehavior.Counters counters) {
+    return create(keyspace, get, rule, replicas, self, transport, counters, Map.of());
+  }
+
+  /**
+   * {@code hintsFor}: the stand-ins among {@code replicas} (sloppy quorum) and the home each holds hints for; a
+   * stand-in is asked for its hint and never repaired (the hint goes home by handoff, not by read repair).
+   */
+  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Get get, QuorumRule rule, List<RingNode> replicas,
+      String self, ReplicaTransport transport, CoordinatorBehavior.Counters counters, Map<String, String> hintsFor) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Timeout.INSTANCE, keyspace.timeout());
       ActorRef<StorageReplica.Fetched> answers = ctx.messageAdapter(StorageReplica.Fetched.class, Answer::new);
       ActorRef<StorageReplica.StoreReply> repairs = ctx.messageAdapter(StorageReplica.StoreReply.class,
           Repaired::new);
       for (RingNode node : replicas) {
-        transport.send(ReplicaId.of(self), ReplicaId.of(node.id()), new StorageReplica.Fetch(get.key(), answers));
+        String home = hintsFor.get(node.id());
+        transport.send(ReplicaId.of(self), ReplicaId.of(node.id()), home == null
+            ? new StorageReplica.Fetch(get.key(), answers) : new HintedHandoff.FetchHint(home, get.key(), answers));
       }
-      return new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs).behavior();
+      Run run = new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs);
+      run.standIns.addAll(hintsFor.keySet());
+      return run.behavior();
     }));
   }
 
@@ -64,6 +78,8 @@ final class GetRequest {
     /** Repairs sent and the set each replica was sent (so a later, bigger merge is sent again). */
     final Map<String, DottedVersionVectorSet> sent = new LinkedHashMap<>();
     final Set<String> awaitingRepair = new HashSet<>();
+    /** Stand-ins of a sloppy quorum: their hints are read, never repaired. */
+    final Set<String> standIns = new HashSet<>();
     DottedVersionVectorSet merged = DottedVersionVectorSet.empty();
     boolean replied;
     /** The rule was met once: the answer is due as soon as the blocking repairs are done. */
@@ -180,6 +196,9 @@ final class GetRequest {
         return now;
       }
       for (Map.Entry<String, DottedVersionVectorSet> e : answered.entrySet()) {
+        if (standIns.contains(e.getKey())) {
+          continue;
+        }
         DottedVersionVectorSet known = sent.getOrDefault(e.getKey(), e.getValue());
         if (!known.descends(merged)) {
           sent.put(e.getKey(), merged);

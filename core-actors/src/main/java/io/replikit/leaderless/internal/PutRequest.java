@@ -7,20 +7,31 @@ import akka.actor.typed.javadsl.Behaviors;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
-import io.replikit.leaderless.ring.RingNode;
+import io.replikit.leaderless.handoff.HintedHandoff;
+import io.replikit.leaderless.ring.Placement;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
 import io.replikit.versioning.VersionVector;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * One write: the first reachable replica of the preference list applies it (minting its dot), the others merge
- * the set that replica answered; answered once w replicas hold it, or {@code QuorumFailed} at the timeout. The actor
- * stays until every replica answered or the timeout passed, so late acknowledgements are not lost on the floor.
+ * One write: a home replica applies it (minting its dot), the other targets merge the set it answered (a stand-in
+ * of a sloppy quorum keeps it as a hint for its home); answered once the rule (w) is met, or {@code QuorumFailed} at
+ * the timeout. The actor stays until every target answered or the timeout passed, so late acknowledgements are not
+ * lost on the floor.
+ *
+ * <p>Minting falls over: the first reachable home is asked to mint; if it has not answered within the minting deadline
+ * (three quarters of the timeout: down but not yet detected, or blocked), the next reachable home is asked too, and so
+ * on. A minting that was only slow may then also arrive: its set is merged and replicated like the first, so nothing is
+ * lost, and the reply's context covers every minting seen before the reply. A minting that arrives after the reply
+ * leaves two siblings with the same value (two dots for one put), which the client's next write, carrying the context
+ * of its read, merges. Only homes mint: a stand-in's counter for a key it holds as a hint would start again at 1 after
+ * its hint was handed off and deleted, and a reused dot would be taken for a write already seen.
  */
 final class PutRequest {
   private PutRequest() {}
@@ -29,77 +40,122 @@ final class PutRequest {
 
   private record Reply(StorageReplica.StoreReply reply) implements Msg {}
 
+  /** The answer to the CoordinatePut sent to {@code minter}. */
+  private record Minted(String minter, StorageReplica.StoreReply reply) implements Msg {}
+
   private enum Timeout implements Msg { INSTANCE }
 
-  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Put put, QuorumRule rule, List<RingNode> replicas,
-      String self,
-      ReplicaTransport transport, long wallMillis, CoordinatorBehavior.Counters counters) {
+  private enum MintDeadline implements Msg { INSTANCE }
+
+  static Behavior<Msg> create(Keyspace keyspace, Coordinator.Put put, QuorumRule rule, List<Placement> targets,
+      String self, ReplicaTransport transport, long wallMillis, CoordinatorBehavior.Counters counters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Timeout.INSTANCE, keyspace.timeout());
+      // three quarters of the timeout: a put whose minter is this slow would nearly have failed anyway, so a
+      // replica that is merely slow (a cold JVM, a journal hiccup) rarely causes a second minting, and the next home
+      // still has a quarter of the timeout to mint and replicate (milliseconds when it is up)
+      Duration mintDeadline = keyspace.timeout().multipliedBy(3).dividedBy(4);
       ActorRef<StorageReplica.StoreReply> replies = ctx.messageAdapter(StorageReplica.StoreReply.class, Reply::new);
-      String coordinating = null;
-      for (RingNode node : replicas) {
-        if (transport.reachable(ReplicaId.of(node.id()))) {
-          coordinating = node.id();
-          break;
+      // the homes that may mint, reachable ones first (in a sloppy quorum every home placed is reachable)
+      List<String> minters = new ArrayList<>();
+      targets.stream().filter(p -> !p.isHint() && transport.reachable(ReplicaId.of(p.node().id())))
+          .forEach(p -> minters.add(p.node().id()));
+      targets.stream().filter(p -> !p.isHint() && !minters.contains(p.node().id()))
+          .forEach(p -> minters.add(p.node().id()));
+      if (minters.isEmpty()) {
+        counters.failed.incrementAndGet();
+        put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), rule.needed(), 0, targets.size(),
+            targets.isEmpty() ? "no replica is reachable"
+                : "no home replica of the key is reachable to apply the write (stand-ins only keep hints): "
+                    + targets));
+        return Behaviors.stopped();
+      }
+      VersionVector clientContext = put.context() == null ? VersionVector.empty() : put.context();
+      ActorRef<Msg> me = ctx.getSelf(); // the minting children must not touch this actor's context
+      int[] nextMinter = {0};
+      Runnable mintNext = () -> {
+        String minter = minters.get(nextMinter[0]++);
+        // a reply reference of its own per minting, so that a minting is told apart from a merge's answer
+        ActorRef<StorageReplica.StoreReply> mintReply = ctx.spawnAnonymous(
+            Behaviors.receive(StorageReplica.StoreReply.class).onAnyMessage(r -> {
+              me.tell(new Minted(minter, r));
+              return Behaviors.stopped();
+            }).build());
+        transport.send(ReplicaId.of(self), ReplicaId.of(minter),
+            new StorageReplica.CoordinatePut(put.key(), clientContext, put.value(), wallMillis, mintReply));
+        if (nextMinter[0] < minters.size()) {
+          timers.startSingleTimer(MintDeadline.INSTANCE, mintDeadline);
         }
-      }
-      if (coordinating == null && !replicas.isEmpty()) {
-        coordinating = replicas.get(0).id(); // none looks reachable: try the first, the timeout tells
-      }
-      if (coordinating != null) {
-        transport.send(ReplicaId.of(self), ReplicaId.of(coordinating), new StorageReplica.CoordinatePut(put.key(),
-            put.context() == null ? VersionVector.empty() : put.context(), put.value(), wallMillis, replies));
-      }
-      String first = coordinating;
+      };
+      mintNext.run();
       Set<String> acked = new LinkedHashSet<>();
       List<String> refusals = new ArrayList<>();
       boolean[] replied = {false};
-      VersionVector[] context = {null};
+      // every minting answered so far, merged: the reply's context covers all of it
+      DottedVersionVectorSet[] minted = {null};
+      java.util.function.Function<String, Behavior<Msg>> acknowledged = replica -> {
+        acked.add(replica);
+        if (!replied[0] && minted[0] != null && rule.met(acked)) {
+          replied[0] = true;
+          put.replyTo().tell(new Coordinator.PutOk(put.key(), minted[0].context(), acked.size(),
+              List.copyOf(acked)));
+        }
+        return acked.size() == targets.size() ? Behaviors.stopped() : Behaviors.same();
+      };
       return Behaviors.receive(Msg.class)
-          .onMessage(Reply.class, m -> {
+          .onMessage(Minted.class, m -> {
             if (m.reply() instanceof StorageReplica.Refused refused) {
               refusals.add(refused.replica() + ": " + refused.reason());
-              if (refused.replica().equals(first) && !replied[0]) {
+              if (!replied[0]) { // a refusal is about the request itself: another home would refuse it too
                 replied[0] = true;
                 counters.failed.incrementAndGet();
-                put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), rule.needed(), 0, replicas.size(),
+                put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), rule.needed(), 0, targets.size(),
                     "refused by " + refused.replica() + ": " + refused.reason()));
                 return Behaviors.stopped();
               }
               return Behaviors.same();
             }
             StorageReplica.Stored stored = (StorageReplica.Stored) m.reply();
-            if (stored.replica().equals(first) && context[0] == null) {
-              context[0] = stored.set().context();
-              DottedVersionVectorSet set = stored.set();
-              for (RingNode node : replicas) {
-                if (!node.id().equals(first)) {
-                  transport.send(ReplicaId.of(self), ReplicaId.of(node.id()),
-                      new StorageReplica.Replicate(put.key(), set, replies));
-                }
+            timers.cancel(MintDeadline.INSTANCE);
+            minted[0] = minted[0] == null ? stored.set() : minted[0].sync(stored.set());
+            for (Placement p : targets) {
+              if (!p.node().id().equals(m.minter())) {
+                transport.send(ReplicaId.of(self), ReplicaId.of(p.node().id()), p.isHint()
+                    ? new HintedHandoff.StoreHint(p.homeFor(), put.key(), stored.set(), replies)
+                    : new StorageReplica.Replicate(put.key(), stored.set(), replies));
               }
             }
-            acked.add(stored.replica());
-            if (!replied[0] && rule.met(acked) && context[0] != null) {
-              replied[0] = true;
-              put.replyTo().tell(new Coordinator.PutOk(put.key(), context[0], acked.size(), List.copyOf(acked)));
+            return acknowledged.apply(stored.replica());
+          })
+          .onMessage(Reply.class, m -> {
+            if (m.reply() instanceof StorageReplica.Refused refused) {
+              refusals.add(refused.replica() + ": " + refused.reason());
+              return Behaviors.same();
             }
-            return acked.size() == replicas.size() ? Behaviors.stopped() : Behaviors.same();
+            // every merge sent carries a minting: the replica that stored it holds the write
+            return acknowledged.apply(((StorageReplica.Stored) m.reply()).replica());
+          })
+          .onMessageEquals(MintDeadline.INSTANCE, () -> {
+            if (minted[0] == null && nextMinter[0] < minters.size()) {
+              ctx.getLog().info("write of {}: {} did not mint within {} ms, asking {} too", put.key(),
+                  minters.get(nextMinter[0] - 1), mintDeadline.toMillis(), minters.get(nextMinter[0]));
+              mintNext.run();
+            }
+            return Behaviors.same();
           })
           .onMessageEquals(Timeout.INSTANCE, () -> {
             if (!replied[0]) {
               counters.failed.incrementAndGet();
-              String detail = context[0] == null
-                  ? "the coordinating replica " + first + " did not answer within " + keyspace.timeout().toMillis()
-                      + " ms"
+              String detail = minted[0] == null
+                  ? "no home replica applied the write within " + keyspace.timeout().toMillis() + " ms (asked "
+                      + minters.subList(0, nextMinter[0]) + ")"
                   : rule.progress(acked) + " acknowledged within " + keyspace.timeout().toMillis() + " ms: "
                       + acked;
               if (!refusals.isEmpty()) {
                 detail += "; refused by " + refusals;
               }
               put.replyTo().tell(new Coordinator.QuorumFailed("write", put.key(), rule.needed(), rule.counted(acked),
-                  replicas.size(), detail));
+                  targets.size(), detail));
             }
             return Behaviors.stopped();
           })

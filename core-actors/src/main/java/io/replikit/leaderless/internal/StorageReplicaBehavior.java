@@ -1,5 +1,6 @@
 package io.replikit.leaderless.internal;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -10,11 +11,14 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.handoff.HintStore;
+import io.replikit.leaderless.handoff.HintedHandoff;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
 import io.replikit.versioning.VersionVector;
 import org.pcollections.HashTreePMap;
+import java.util.function.LongSupplier;
 import org.pcollections.PMap;
 
 /**
@@ -35,19 +39,29 @@ public final class StorageReplicaBehavior
   private final ActorContext<StorageReplica.Command> ctx;
   private final Keyspace keyspace;
   private final String self;
+  /** The hints this node keeps as a stand-in (hinted handoff), apart from its own keys. */
+  private final ActorRef<StorageReplica.Command> hints;
 
   public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport) {
+    return create(keyspace, self, transport, System::currentTimeMillis);
+  }
+
+  public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport,
+      LongSupplier clock) {
     return Behaviors.setup(ctx -> {
       transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
-      return new StorageReplicaBehavior(ctx, keyspace, self);
+      ActorRef<StorageReplica.Command> hints = ctx.spawn(HintStore.create(keyspace, self, transport, clock), "hints");
+      return new StorageReplicaBehavior(ctx, keyspace, self, hints);
     });
   }
 
-  private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self) {
+  private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self,
+      ActorRef<StorageReplica.Command> hints) {
     super(PersistenceId.of("replikit-ll-" + keyspace.name(), self, "|"));
     this.ctx = ctx;
     this.keyspace = keyspace;
     this.self = self;
+    this.hints = hints;
   }
 
   @Override
@@ -67,6 +81,10 @@ public final class StorageReplicaBehavior
   }
 
   private Effect<KeyStored, State> handle(State state, StorageReplica.Command command) {
+    if (command instanceof HintedHandoff.Command hinted) {
+      hints.tell(hinted); // a hinted key is not this node's key: it never touches this journal
+      return Effect().none();
+    }
     if (command instanceof StorageReplica.CoordinatePut put) {
       if (put.replyTo() == null) {
         return Effect().none();
