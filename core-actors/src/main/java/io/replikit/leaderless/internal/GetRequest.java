@@ -162,12 +162,13 @@ final class GetRequest {
     }
 
     /**
-     * When every replica of the key answered (not a local-datacenter read of some of them) and all hold the same
-     * deleted set, every replica has the delete: the tombstones go (the context stays, so nothing comes back).
+     * When every home replica of the key answered (not a local-datacenter read of some, nor a stand-in for one) and
+     * all hold the same deleted set, every replica has the delete: the tombstones go (the context stays, so nothing
+     * comes back).
      */
     private void collectTombstones() {
-      if (asked != keyspace.n() || !merged.deleted() || !sent.isEmpty()) {
-        return; // a replica was repaired just now: the next read that finds them all alike collects
+      if (asked != keyspace.n() || !standIns.isEmpty() || !merged.deleted() || !sent.isEmpty()) {
+        return; // not every home was heard (a stand-in answered for one), or one was repaired just now
       }
       for (DottedVersionVectorSet set : answered.values()) {
         if (!set.descends(merged)) {
