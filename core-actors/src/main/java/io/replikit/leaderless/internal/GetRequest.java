@@ -8,6 +8,7 @@ import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
 import io.replikit.leaderless.ring.RingNode;
+import io.replikit.leaderless.staleness.RequestTiming;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
@@ -43,10 +44,13 @@ final class GetRequest {
       ActorRef<StorageReplica.Fetched> answers = ctx.messageAdapter(StorageReplica.Fetched.class, Answer::new);
       ActorRef<StorageReplica.StoreReply> repairs = ctx.messageAdapter(StorageReplica.StoreReply.class,
           Repaired::new);
+      Run run = new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs);
+      run.timing = RequestTiming.start(counters.staleness, counters.wallMillis.getAsLong(),
+          replicas.stream().map(RingNode::id).toList());
       for (RingNode node : replicas) {
         transport.send(ReplicaId.of(self), ReplicaId.of(node.id()), new StorageReplica.Fetch(get.key(), answers));
       }
-      return new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs).behavior();
+      return run.behavior();
     }));
   }
 
@@ -69,6 +73,7 @@ final class GetRequest {
     /** The rule was met once: the answer is due as soon as the blocking repairs are done. */
     boolean quorumMet;
     int answeredAtReply;
+    RequestTiming timing;
 
     Run(Keyspace keyspace, Coordinator.Get get, QuorumRule rule, int asked, String self, ReplicaTransport transport,
         CoordinatorBehavior.Counters counters, ActorRef<StorageReplica.StoreReply> repairs) {
@@ -104,6 +109,7 @@ final class GetRequest {
                       + keyspace.timeout().toMillis() + " ms: " + answered.keySet()));
             }
             repair(); // whatever answered is made whole
+            timing.readDone(keyspace.w(), answered.values(), answered.size() == asked);
             return Behaviors.stopped();
           })
           .build();
@@ -114,6 +120,7 @@ final class GetRequest {
         return Behaviors.same();
       }
       answered.put(f.replica(), f.set());
+      timing.answeredBy(f.replica());
       merged = merged.sync(f.set());
       if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
         merged = merged.lastWriteWins().set();
@@ -140,6 +147,7 @@ final class GetRequest {
       }
       if (replied && answered.size() == asked && awaitingRepair.isEmpty()) {
         collectTombstones();
+        timing.readDone(keyspace.w(), answered.values(), true);
         return Behaviors.stopped();
       }
       return Behaviors.same();
@@ -169,6 +177,7 @@ final class GetRequest {
     private void reply() {
       replied = true;
       answeredAtReply = answered.size();
+      timing.replied(merged);
       get.replyTo().tell(new Coordinator.GetOk(get.key(), merged.values(), merged.context(), merged.deleted(),
           answeredAtReply, sent.size()));
     }

@@ -8,6 +8,7 @@ import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
 import io.replikit.leaderless.ring.RingNode;
+import io.replikit.leaderless.staleness.RequestTiming;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
@@ -47,7 +48,10 @@ final class PutRequest {
       if (coordinating == null && !replicas.isEmpty()) {
         coordinating = replicas.get(0).id(); // none looks reachable: try the first, the timeout tells
       }
+      RequestTiming timing = RequestTiming.start(counters.staleness, wallMillis,
+          replicas.stream().map(RingNode::id).toList());
       if (coordinating != null) {
+        timing.sent(coordinating);
         transport.send(ReplicaId.of(self), ReplicaId.of(coordinating), new StorageReplica.CoordinatePut(put.key(),
             put.context() == null ? VersionVector.empty() : put.context(), put.value(), wallMillis, replies));
       }
@@ -75,12 +79,15 @@ final class PutRequest {
               DottedVersionVectorSet set = stored.set();
               for (RingNode node : replicas) {
                 if (!node.id().equals(first)) {
+                  timing.sent(node.id());
                   transport.send(ReplicaId.of(self), ReplicaId.of(node.id()),
                       new StorageReplica.Replicate(put.key(), set, replies));
                 }
               }
             }
-            acked.add(stored.replica());
+            if (acked.add(stored.replica())) {
+              timing.acknowledged(stored.replica());
+            }
             if (!replied[0] && rule.met(acked) && context[0] != null) {
               replied[0] = true;
               put.replyTo().tell(new Coordinator.PutOk(put.key(), context[0], acked.size(), List.copyOf(acked)));
