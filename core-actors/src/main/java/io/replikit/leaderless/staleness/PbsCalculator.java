@@ -20,9 +20,11 @@ import java.util.SplittableRandom;
  * smallest t is at most t: exactly monotone in t, and 1 at t = 0 whenever r + w > n (the first r and the w that
  * acknowledged overlap).
  *
- * <p>Replicas are iid as in the paper ({@link #iid}), or each has its own distributions ({@link #perReplica}): needed
- * where the write path is not symmetric, as in Replikit's leaderless coordinator, where the first replica mints the
- * write's dot and the others are sent it only after it answered (see {@link LatencySamples}).
+ * <p>Replicas are iid as in the paper ({@link #iid}), or each has its own distributions ({@link #perReplica}), or
+ * the write reaches them one after the other as Replikit's leaderless coordinator sends it ({@link
+ * #coordinatedWrite}: the first replica mints the write's dot and the others are sent it only after it answered).
+ * Fed with the paper's model, measurements of that write path predict too few stale reads: later replicas' write
+ * latency is then correlated with the commit time, which iid draws lose.
  *
  * <p>What it does not model: concurrent writes, failures and timeouts, read repair or anti-entropy (both only make
  * reads fresher), nor correlation between a replica's latencies (each draw is independent).
@@ -31,8 +33,9 @@ public final class PbsCalculator {
   private final List<Wars> replicas;
   private final int w;
   private final int r;
+  private final boolean coordinated;
 
-  private PbsCalculator(List<Wars> replicas, int w, int r) {
+  private PbsCalculator(List<Wars> replicas, int w, int r, boolean coordinated) {
     int n = replicas.size();
     if (n < 1) {
       throw new IllegalArgumentException("n must be at least 1, was " + n);
@@ -51,6 +54,7 @@ public final class PbsCalculator {
     this.replicas = List.copyOf(replicas);
     this.w = w;
     this.r = r;
+    this.coordinated = coordinated;
   }
 
   /** The paper's model: n replicas with the same latency distributions. */
@@ -58,7 +62,7 @@ public final class PbsCalculator {
     if (n < 1) {
       throw new IllegalArgumentException("n must be at least 1, was " + n);
     }
-    return new PbsCalculator(Collections.nCopies(n, latencies), w, r);
+    return new PbsCalculator(Collections.nCopies(n, latencies), w, r, false);
   }
 
   /** n = {@code replicas.size()}, replica i with its own distributions. */
@@ -66,7 +70,19 @@ public final class PbsCalculator {
     if (replicas == null) {
       throw new IllegalArgumentException("the replicas' latencies are missing");
     }
-    return new PbsCalculator(replicas, w, r);
+    return new PbsCalculator(replicas, w, r, false);
+  }
+
+  /**
+   * Replikit's leaderless write path: replica 0 applies the write first (it mints the dot) and the others are sent it
+   * only when replica 0's acknowledgement reached the coordinator, so replica i > 0 gets the write at
+   * {@code W_0 + A_0 + W_i}, W_i being its own request leg. The read side is as in the paper.
+   */
+  public static PbsCalculator coordinatedWrite(List<Wars> replicas, int w, int r) {
+    if (replicas == null) {
+      throw new IllegalArgumentException("the replicas' latencies are missing");
+    }
+    return new PbsCalculator(replicas, w, r, true);
   }
 
   /**
@@ -108,6 +124,12 @@ public final class PbsCalculator {
         ri[i] = l.r().sample(random);
         responded[i] = ri[i] + l.s().sample(random);
         order[i] = i;
+      }
+      if (coordinated) {
+        for (int i = 1; i < n; i++) {
+          wi[i] += acked[0];
+          acked[i] += acked[0];
+        }
       }
       double[] sortedAcks = acked.clone();
       Arrays.sort(sortedAcks);

@@ -43,8 +43,7 @@ public final class RequestTiming {
     if (monitor == null || position == null) {
       return;
     }
-    long now = System.nanoTime();
-    monitor.writeAcknowledged(position, (now - startNanos) / 1e6, (now - sentNanos.get(replica)) / 1e6);
+    monitor.writeAcknowledged(position, (System.nanoTime() - sentNanos.get(replica)) / 1e6);
   }
 
   /** A read's answer from {@code replica}. */

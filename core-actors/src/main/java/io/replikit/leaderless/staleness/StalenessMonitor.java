@@ -115,14 +115,13 @@ public final class StalenessMonitor {
   }
 
   /**
-   * A write's acknowledgement from the replica at {@code position}: {@code sinceWriteStartMs} from the write's start,
-   * {@code roundTripMs} of the message that replica answered.
+   * A write's acknowledgement from the replica at {@code position}, {@code roundTripMs} after that replica was sent
+   * its message (for position 0 the write itself, for the others the write replica 0 answered).
    */
-  public synchronized void writeAcknowledged(int position, double sinceWriteStartMs, double roundTripMs) {
+  public synchronized void writeAcknowledged(int position, double roundTripMs) {
     Reservoir[] p = position(position);
-    double a = roundTripMs * (1 - requestShare);
-    p[0].add(Math.max(0, sinceWriteStartMs - a), random);
-    p[1].add(a, random);
+    p[0].add(roundTripMs * requestShare, random);
+    p[1].add(roundTripMs * (1 - requestShare), random);
   }
 
   private Reservoir[] position(int position) {

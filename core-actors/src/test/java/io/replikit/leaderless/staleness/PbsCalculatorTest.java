@@ -64,6 +64,21 @@ class PbsCalculatorTest {
   }
 
   @Test
+  void aCoordinatedWriteReachesTheOthersAfterTheFirstAnswered() {
+    // every leg 5 ms: replica 0 has the write at 5 and commits it at 10; replicas 1 and 2 get it at 10 + 5 = 15;
+    // the read's first answer is replica 1's (R = 1), so it is consistent once 15 - 1 - 10 = 4 ms passed
+    Wars five = new Wars(Latency.constant(5), Latency.constant(5), Latency.constant(5), Latency.constant(0));
+    Wars fast = new Wars(Latency.constant(5), Latency.constant(5), Latency.constant(1), Latency.constant(0));
+    PbsCalculator.Prediction p = PbsCalculator.coordinatedWrite(List.of(five, fast, five), 1, 1)
+        .predict(List.of(0.0, 3.9, 4.0), 50, 1);
+    assertEquals(List.of(0.0, 0.0, 1.0), p.probabilities());
+    assertEquals(4.0, p.timeFor(0.999));
+    // the paper's parallel write would have had them all at 5, before the commit
+    assertEquals(1.0, PbsCalculator.perReplica(List.of(five, fast, five), 1, 1).predict(List.of(0.0), 50, 1)
+        .probabilities().get(0));
+  }
+
+  @Test
   void monotoneInTime() {
     PbsCalculator.Prediction p = PbsCalculator.iid(5, 1, 2, new Wars(Latency.pareto(1, 1.2),
         Latency.exponential(4), Latency.exponential(2), Latency.pareto(0.5, 3))).predict(

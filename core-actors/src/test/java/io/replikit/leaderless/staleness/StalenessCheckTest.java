@@ -79,13 +79,13 @@ class StalenessCheckTest {
     assertEquals(3, registry.get("replikit.leaderless.reads.checked").counter().count());
     assertEquals(110, registry.get("replikit.leaderless.staleness.ms").summary().totalAmount());
 
-    m.writeAcknowledged(0, 10, 10);
-    m.writeAcknowledged(1, 30, 8);
+    m.writeAcknowledged(0, 10);
+    m.writeAcknowledged(1, 8);
     m.readAnswered(1, 6);
     LatencySamples l = m.latencies();
     assertEquals(List.of(5.0), l.positions().get(0).w());
     assertEquals(List.of(5.0), l.positions().get(0).a());
-    assertEquals(List.of(26.0), l.positions().get(1).w());
+    assertEquals(List.of(4.0), l.positions().get(1).w());
     assertEquals(List.of(4.0), l.positions().get(1).a());
     assertEquals(List.of(3.0), l.positions().get(1).r());
     assertEquals(List.of(3.0), l.positions().get(1).s());
