@@ -89,17 +89,18 @@ public final class StalenessMonitor {
    */
   public StalenessCheck.Verdict readDone(int w, long readStartMillis, DottedVersionVectorSet answered,
       Collection<DottedVersionVectorSet> seen, boolean complete) {
-    if (!complete || answered == null) {
-      unchecked.increment();
-      return StalenessCheck.Verdict.FRESH;
-    }
-    StalenessCheck.Verdict v = StalenessCheck.check(w, readStartMillis, answered, seen);
-    checked.increment();
-    if (v.stale()) {
-      stale.increment();
-      versions.record(v.versionsBehind());
-      ms.record(v.msBehind());
-      synchronized (this) {
+    StalenessCheck.Verdict v = complete && answered != null
+        ? StalenessCheck.check(w, readStartMillis, answered, seen) : null;
+    synchronized (this) { // counts and samples change together, so a snapshot never sees one without the other
+      if (v == null) {
+        unchecked.increment();
+        return StalenessCheck.Verdict.FRESH;
+      }
+      checked.increment();
+      if (v.stale()) {
+        stale.increment();
+        versions.record(v.versionsBehind());
+        ms.record(v.msBehind());
         versionsSample.add(v.versionsBehind(), random);
         msSample.add(v.msBehind(), random);
       }
