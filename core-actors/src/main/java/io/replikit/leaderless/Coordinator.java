@@ -129,12 +129,34 @@ public final class Coordinator {
       implements WireMessage {}
 
   /**
+   * Asks how stale this coordinator's reads were (see {@link io.replikit.leaderless.staleness.StalenessCheck}) and
+   * for the latencies its requests measured.
+   */
+  public record GetStaleness(ActorRef<Staleness> replyTo) implements Command, WireMessage {}
+
+  /**
+   * Since start: reads checked (every asked replica answered), not checked (stopped at the timeout), stale, their
+   * share of the checked, quantiles of how far the stale ones were behind (versions, ms; 0 when none was), and the
+   * measured latencies for {@link io.replikit.leaderless.staleness.PbsCalculator}.
+   */
+  public record Staleness(String keyspace, String node, long checked, long unchecked, long stale, double staleShare,
+      double versionsP50, double versionsP99, double msP50, double msP99,
+      io.replikit.leaderless.staleness.LatencySamples latencies) implements WireMessage {}
+
+  /**
    * The coordinator of {@code keyspace} on node {@code selfNode}; requests to replicas leave through
-   * {@code transport} as from {@code selfNode}. {@code wallMillis} timestamps writes (used only by last-write-wins).
+   * {@code transport} as from {@code selfNode}. {@code wallMillis} timestamps writes (used by last-write-wins) and
+   * the start of reads (staleness checks compare the two).
    */
   public static Behavior<Command> create(Keyspace keyspace, Ring ring, String selfNode, ReplicaTransport transport,
       LongSupplier wallMillis) {
-    return CoordinatorBehavior.create(keyspace, ring, selfNode, transport, wallMillis);
+    return CoordinatorBehavior.create(keyspace, ring, selfNode, transport, wallMillis, null);
+  }
+
+  /** As above, reporting staleness and latencies to {@code monitor} (null: one from configuration, own registry). */
+  public static Behavior<Command> create(Keyspace keyspace, Ring ring, String selfNode, ReplicaTransport transport,
+      LongSupplier wallMillis, io.replikit.leaderless.staleness.StalenessMonitor monitor) {
+    return CoordinatorBehavior.create(keyspace, ring, selfNode, transport, wallMillis, monitor);
   }
 
   public static Behavior<Command> create(Keyspace keyspace, Ring ring, String selfNode, ReplicaTransport transport) {

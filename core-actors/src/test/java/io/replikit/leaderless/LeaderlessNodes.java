@@ -79,6 +79,9 @@ final class LeaderlessNodes implements AutoCloseable {
       coordinators.put(n, kit.spawn(Coordinator.create(keyspace, ring, n, transport, clock),
           keyspace.name() + "-coordinator-" + n));
     }
+    // answered once recovered: a scenario's first request does not meet a replica still starting (on a cold, busy
+    // JVM that can take most of a short request timeout)
+    this.nodes.forEach(this::status);
   }
 
   LeaderlessNodes(ActorTestKit kit, Keyspace keyspace, List<String> nodes) {

@@ -9,6 +9,7 @@ import io.replikit.leaderless.ring.Placement;
 import io.replikit.leaderless.ring.Ring;
 import io.replikit.leaderless.ring.RingNode;
 import io.replikit.replication.ReplicaId;
+import io.replikit.leaderless.staleness.StalenessMonitor;
 import io.replikit.replication.ReplicaTransport;
 import java.util.HashMap;
 import java.util.List;
@@ -27,11 +28,20 @@ public final class CoordinatorBehavior {
     final AtomicLong reads = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong readRepairs = new AtomicLong();
+    /** Staleness of reads and request latencies; see io.replikit.leaderless.staleness. */
+    StalenessMonitor staleness;
+    LongSupplier wallMillis = System::currentTimeMillis;
   }
 
   public static Behavior<Coordinator.Command> create(Keyspace keyspace, Ring ring, String self,
-      ReplicaTransport transport, LongSupplier wallMillis) {
-    return Behaviors.setup(ctx -> running(ctx, keyspace, ring, self, transport, wallMillis, new Counters()));
+      ReplicaTransport transport, LongSupplier wallMillis, StalenessMonitor monitor) {
+    return Behaviors.setup(ctx -> {
+      Counters counters = new Counters();
+      counters.wallMillis = wallMillis;
+      counters.staleness = monitor != null ? monitor
+          : StalenessMonitor.fromConfig(ctx.getSystem().settings().config(), keyspace.name(), self, null);
+      return running(ctx, keyspace, ring, self, transport, wallMillis, counters);
+    });
   }
 
   private static Behavior<Coordinator.Command> running(ActorContext<Coordinator.Command> ctx, Keyspace keyspace,
@@ -84,6 +94,13 @@ public final class CoordinatorBehavior {
         .onMessage(Coordinator.GetStatus.class, s -> {
           s.replyTo().tell(new Coordinator.Status(keyspace.name(), self, counters.writes.get(), counters.reads.get(),
               counters.failed.get(), counters.readRepairs.get()));
+          return Behaviors.same();
+        })
+        .onMessage(Coordinator.GetStaleness.class, s -> {
+          StalenessMonitor.Snapshot m = counters.staleness.snapshot();
+          s.replyTo().tell(new Coordinator.Staleness(keyspace.name(), self, m.checked(), m.unchecked(), m.stale(),
+              m.staleShare(), m.versionsP50(), m.versionsP99(), m.msP50(), m.msP99(),
+              counters.staleness.latencies()));
           return Behaviors.same();
         })
         .build();

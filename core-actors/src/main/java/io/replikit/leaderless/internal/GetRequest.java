@@ -9,6 +9,7 @@ import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
 import io.replikit.leaderless.handoff.HintedHandoff;
 import io.replikit.leaderless.ring.RingNode;
+import io.replikit.leaderless.staleness.RequestTiming;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
@@ -53,12 +54,14 @@ final class GetRequest {
       ActorRef<StorageReplica.Fetched> answers = ctx.messageAdapter(StorageReplica.Fetched.class, Answer::new);
       ActorRef<StorageReplica.StoreReply> repairs = ctx.messageAdapter(StorageReplica.StoreReply.class,
           Repaired::new);
+      Run run = new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs);
+      run.timing = RequestTiming.start(counters.staleness, counters.wallMillis.getAsLong(),
+          replicas.stream().map(RingNode::id).toList());
       for (RingNode node : replicas) {
         String home = hintsFor.get(node.id());
         transport.send(ReplicaId.of(self), ReplicaId.of(node.id()), home == null
             ? new StorageReplica.Fetch(get.key(), answers) : new HintedHandoff.FetchHint(home, get.key(), answers));
       }
-      Run run = new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs);
       run.standIns.addAll(hintsFor.keySet());
       return run.behavior();
     }));
@@ -85,6 +88,7 @@ final class GetRequest {
     /** The rule was met once: the answer is due as soon as the blocking repairs are done. */
     boolean quorumMet;
     int answeredAtReply;
+    RequestTiming timing;
 
     Run(Keyspace keyspace, Coordinator.Get get, QuorumRule rule, int asked, String self, ReplicaTransport transport,
         CoordinatorBehavior.Counters counters, ActorRef<StorageReplica.StoreReply> repairs) {
@@ -120,6 +124,7 @@ final class GetRequest {
                       + keyspace.timeout().toMillis() + " ms: " + answered.keySet()));
             }
             repair(); // whatever answered is made whole
+            timing.readDone(keyspace.w(), answered.values(), answered.size() == asked);
             return Behaviors.stopped();
           })
           .build();
@@ -130,6 +135,7 @@ final class GetRequest {
         return Behaviors.same();
       }
       answered.put(f.replica(), f.set());
+      timing.answeredBy(f.replica());
       merged = merged.sync(f.set());
       if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
         merged = merged.lastWriteWins().set();
@@ -156,6 +162,7 @@ final class GetRequest {
       }
       if (replied && answered.size() == asked && awaitingRepair.isEmpty()) {
         collectTombstones();
+        timing.readDone(keyspace.w(), answered.values(), true);
         return Behaviors.stopped();
       }
       return Behaviors.same();
@@ -186,6 +193,7 @@ final class GetRequest {
     private void reply() {
       replied = true;
       answeredAtReply = answered.size();
+      timing.replied(merged);
       get.replyTo().tell(new Coordinator.GetOk(get.key(), merged.values(), merged.context(), merged.deleted(),
           answeredAtReply, sent.size()));
     }

@@ -9,6 +9,7 @@ import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
 import io.replikit.leaderless.handoff.HintedHandoff;
 import io.replikit.leaderless.ring.Placement;
+import io.replikit.leaderless.staleness.RequestTiming;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
@@ -71,6 +72,8 @@ final class PutRequest {
         return Behaviors.stopped();
       }
       VersionVector clientContext = put.context() == null ? VersionVector.empty() : put.context();
+      RequestTiming timing = RequestTiming.start(counters.staleness, wallMillis,
+          targets.stream().map(p -> p.node().id()).toList());
       ActorRef<Msg> me = ctx.getSelf(); // the minting children must not touch this actor's context
       int[] nextMinter = {0};
       Runnable mintNext = () -> {
@@ -81,6 +84,7 @@ final class PutRequest {
               me.tell(new Minted(minter, r));
               return Behaviors.stopped();
             }).build());
+        timing.sent(minter);
         transport.send(ReplicaId.of(self), ReplicaId.of(minter),
             new StorageReplica.CoordinatePut(put.key(), clientContext, put.value(), wallMillis, mintReply));
         if (nextMinter[0] < minters.size()) {
@@ -94,7 +98,9 @@ final class PutRequest {
       // every minting answered so far, merged: the reply's context covers all of it
       DottedVersionVectorSet[] minted = {null};
       java.util.function.Function<String, Behavior<Msg>> acknowledged = replica -> {
-        acked.add(replica);
+        if (acked.add(replica)) {
+          timing.acknowledged(replica);
+        }
         if (!replied[0] && minted[0] != null && rule.met(acked)) {
           replied[0] = true;
           put.replyTo().tell(new Coordinator.PutOk(put.key(), minted[0].context(), acked.size(),
@@ -120,6 +126,7 @@ final class PutRequest {
             minted[0] = minted[0] == null ? stored.set() : minted[0].sync(stored.set());
             for (Placement p : targets) {
               if (!p.node().id().equals(m.minter())) {
+                timing.sent(p.node().id());
                 transport.send(ReplicaId.of(self), ReplicaId.of(p.node().id()), p.isHint()
                     ? new HintedHandoff.StoreHint(p.homeFor(), put.key(), stored.set(), replies)
                     : new StorageReplica.Replicate(put.key(), stored.set(), replies));

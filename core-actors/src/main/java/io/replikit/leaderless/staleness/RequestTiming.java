@@ -1,0 +1,68 @@
+package io.replikit.leaderless.staleness;
+
+import io.replikit.versioning.DottedVersionVectorSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one coordinator request tells its {@link StalenessMonitor}: when it began, when each replica was sent its
+ * message and answered. Owned by the request's actor (not thread-safe); the hooks are one line each so the request
+ * code stays about requests.
+ */
+public final class RequestTiming {
+  private final StalenessMonitor monitor;
+  private final long startNanos = System.nanoTime();
+  private final long startMillis;
+  private final Map<String, Integer> positions = new HashMap<>();
+  private final Map<String, Long> sentNanos = new HashMap<>();
+  private DottedVersionVectorSet answered;
+
+  private RequestTiming(StalenessMonitor monitor, long startMillis, List<String> replicas) {
+    this.monitor = monitor;
+    this.startMillis = startMillis;
+    for (int i = 0; i < replicas.size(); i++) {
+      positions.putIfAbsent(replicas.get(i), i);
+      sentNanos.put(replicas.get(i), startNanos);
+    }
+  }
+
+  /** A request to {@code replicas} (in the order that gives their positions) begins now. */
+  public static RequestTiming start(StalenessMonitor monitor, long startMillis, List<String> replicas) {
+    return new RequestTiming(monitor, startMillis, replicas);
+  }
+
+  /** {@code replica} was sent a (further) message now: its round trip counts from here. */
+  public void sent(String replica) {
+    sentNanos.put(replica, System.nanoTime());
+  }
+
+  /** A write's acknowledgement from {@code replica}. */
+  public void acknowledged(String replica) {
+    Integer position = positions.get(replica);
+    if (monitor == null || position == null) {
+      return;
+    }
+    monitor.writeAcknowledged(position, (System.nanoTime() - sentNanos.get(replica)) / 1e6);
+  }
+
+  /** A read's answer from {@code replica}. */
+  public void answeredBy(String replica) {
+    Integer position = positions.get(replica);
+    if (monitor != null && position != null) {
+      monitor.readAnswered(position, (System.nanoTime() - sentNanos.get(replica)) / 1e6);
+    }
+  }
+
+  /** The read answered the client with {@code set}. */
+  public void replied(DottedVersionVectorSet set) {
+    answered = set;
+  }
+
+  /** The read stopped having seen {@code seen}; {@code complete} when every asked replica answered. */
+  public void readDone(int w, java.util.Collection<DottedVersionVectorSet> seen, boolean complete) {
+    if (monitor != null) {
+      monitor.readDone(w, startMillis, answered, seen, complete);
+    }
+  }
+}
