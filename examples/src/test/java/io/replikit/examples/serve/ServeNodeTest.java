@@ -336,8 +336,13 @@ class ServeNodeTest {
     assertEquals(1.0, TestHttp.series(scrape, "replikit_replica_up{group=\"solo\",replica=\"n1\"}").orElseThrow());
     assertTrue(TestHttp.series(scrape, "replikit_replica_applied_position{group=\"solo\",replica=\"n1\"}")
         .orElseThrow() > 0);
+    // the orphan never finds a majority: a follower, or a candidate between its elections, never a leader
+    assertEquals(0.0, TestHttp.series(scrape,
+        "replikit_replica_role{group=\"orphan\",replica=\"n1\",role=\"leader\"}").orElseThrow(), scrape);
     assertEquals(1.0, TestHttp.series(scrape,
-        "replikit_replica_role{group=\"orphan\",replica=\"n1\",role=\"follower\"}").orElseThrow(), scrape);
+        "replikit_replica_role{group=\"orphan\",replica=\"n1\",role=\"follower\"}").orElseThrow()
+        + TestHttp.series(scrape, "replikit_replica_role{group=\"orphan\",replica=\"n1\",role=\"candidate\"}")
+        .orElseThrow(), scrape);
     assertTrue(scrape.contains("# TYPE replikit_follower_lag_entries gauge") || !scrape.contains("follower=\""),
         "follower series appear only for a leader with followers");
     assertTrue(scrape.contains("replikit_http_reads_total{group=\"solo\",outcome=\"served\"}"), scrape);
