@@ -2,6 +2,7 @@ package io.replikit.examples.bench.leaderless;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +30,26 @@ final class ClosedLoop {
       long failedGets, String firstFailure, boolean cutShort) {}
 
   private ClosedLoop() {}
+
+  /**
+   * Runs a callback on the thread that completed the stage. The stages of Akka's ask (Scala's converted futures)
+   * turn every callback into its async twin on the default async pool, which on a machine with 2 cores is a new
+   * thread per callback (CompletableFuture's ThreadPerTaskExecutor): one thread per request, seen in a JFR profile.
+   */
+  static final Executor DIRECT = Runnable::run;
+
+  /** {@code stage} as a plain CompletableFuture, whose callbacks run where it completes (see {@link #DIRECT}). */
+  static <T> CompletableFuture<T> plain(CompletionStage<T> stage) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    stage.whenCompleteAsync((v, e) -> {
+      if (e != null) {
+        f.completeExceptionally(e);
+      } else {
+        f.complete(v);
+      }
+    }, DIRECT);
+    return f;
+  }
 
   static Result run(int count, int concurrency, long deadlineNanos, IntPredicate isGet, Request request)
       throws InterruptedException {
@@ -64,7 +85,7 @@ final class ClosedLoop {
       } catch (RuntimeException e) {
         stage = CompletableFuture.failedFuture(e);
       }
-      stage.whenComplete((ok, err) -> {
+      stage.whenCompleteAsync((ok, err) -> {
         long micros = Math.min(MAX_MICROS, Math.max(1, (System.nanoTime() - t0) / 1000));
         (get ? gets : puts).recordValue(micros);
         if (err != null || !Boolean.TRUE.equals(ok)) {
@@ -74,7 +95,7 @@ final class ClosedLoop {
         }
         completed.incrementAndGet();
         worker[0].run();
-      });
+      }, DIRECT);
     };
     for (int w = 0; w < workers; w++) {
       worker[0].run();

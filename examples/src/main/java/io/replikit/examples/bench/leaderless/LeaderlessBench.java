@@ -163,6 +163,10 @@ public final class LeaderlessBench {
     Config base = LoopbackCluster.nodeConfig("""
         akka.cluster.roles = ["replikit-node:n%d"]
         akka.loglevel = WARNING
+        # every node is a system in this JVM: a few threads each, or N systems' default pools (8+ threads each)
+        # and Artery's 4 inbound lanes fight over the machine's cores
+        akka.actor.default-dispatcher.fork-join-executor { parallelism-min = 2, parallelism-max = 2 }
+        akka.remote.artery.advanced { inbound-lanes = 1, outbound-lanes = 1 }
         """.formatted(i)).withFallback(ConfigFactory.load());
     Config config = JOURNAL_H2.equals(journal)
         ? ReplikitJournal.h2InMemory("ll-bench-" + runId + "-n" + i, base)
@@ -214,8 +218,8 @@ public final class LeaderlessBench {
       if (!w.isGet[i]) {
         return replikitPut(driver, c, key, "m" + i);
       }
-      return AskPattern.<Coordinator.Command, Coordinator.GetReply>ask(c,
-          r -> new Coordinator.Get(key, Coordinator.Quorum.DEFAULT, r), ASK, driver.scheduler())
+      return ClosedLoop.plain(AskPattern.<Coordinator.Command, Coordinator.GetReply>ask(c,
+          r -> new Coordinator.Get(key, Coordinator.Quorum.DEFAULT, r), ASK, driver.scheduler()))
           .thenApply(reply -> {
             if (reply instanceof Coordinator.GetOk ok) {
               if (ok.values().isEmpty()) {
@@ -246,8 +250,8 @@ public final class LeaderlessBench {
 
   private static CompletionStage<Boolean> replikitPut(ActorSystem<Void> driver, ActorRef<Coordinator.Command> c,
       String key, String value) {
-    return AskPattern.<Coordinator.Command, Coordinator.PutReply>ask(c, r -> new Coordinator.Put(key,
-        JSON.textNode(value), VersionVector.empty(), Coordinator.Quorum.DEFAULT, r), ASK, driver.scheduler())
+    return ClosedLoop.plain(AskPattern.<Coordinator.Command, Coordinator.PutReply>ask(c, r -> new Coordinator.Put(key,
+        JSON.textNode(value), VersionVector.empty(), Coordinator.Quorum.DEFAULT, r), ASK, driver.scheduler()))
         .thenApply(reply -> reply instanceof Coordinator.PutOk);
   }
 
@@ -321,8 +325,8 @@ public final class LeaderlessBench {
             return akkaPut(driver, replicators.get(node), selves.get(node), buckets, write, key, "m" + i);
           }
           Key<LWWMap<String, String>> bucket = buckets.get(bucket(key, buckets.size()));
-          return AskPattern.<Replicator.Command, Replicator.GetResponse<LWWMap<String, String>>>ask(
-              replicators.get(node), r -> new Replicator.Get<>(bucket, read, r), ASK, driver.scheduler())
+          return ClosedLoop.plain(AskPattern.<Replicator.Command, Replicator.GetResponse<LWWMap<String, String>>>ask(
+              replicators.get(node), r -> new Replicator.Get<>(bucket, read, r), ASK, driver.scheduler()))
               .thenApply(reply -> {
                 if (reply instanceof Replicator.GetSuccess<LWWMap<String, String>> ok) {
                   if (ok.dataValue().get(key).isEmpty()) {
@@ -367,9 +371,9 @@ public final class LeaderlessBench {
       SelfUniqueAddress self, List<Key<LWWMap<String, String>>> buckets, Replicator.WriteConsistency write,
       String key, String value) {
     Key<LWWMap<String, String>> bucket = buckets.get(bucket(key, buckets.size()));
-    return AskPattern.<Replicator.Command, Replicator.UpdateResponse<LWWMap<String, String>>>ask(replicator,
+    return ClosedLoop.plain(AskPattern.<Replicator.Command, Replicator.UpdateResponse<LWWMap<String, String>>>ask(replicator,
         r -> new Replicator.Update<>(bucket, LWWMap.create(), write, r, m -> m.put(self, key, value)), ASK,
-        driver.scheduler())
+        driver.scheduler()))
         .thenApply(reply -> reply instanceof Replicator.UpdateSuccess);
   }
 
