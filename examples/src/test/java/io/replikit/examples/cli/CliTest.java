@@ -48,7 +48,6 @@ class CliTest {
       "demo document --bogus                      | --bogus",
       "demo leaderless --bogus                    | --bogus",
       "frobnicate                                 | frobnicate",
-      "bench leaderless                           | leaderless",
       "serve                                      | no node name",
       "serve --node n1 --group orders             | --group",
       "serve --node n1 --group orders=n1,n1       | twice",
@@ -105,6 +104,15 @@ class CliTest {
       "bench multi-leader --converge-timeout-s 0  | --converge-timeout-s",
       "bench multi-leader --system replikit --topology mesh | --topology",
       "bench multi-leader --system paxos          | --system",
+      "bench leaderless --nodes 2                 | --nodes",
+      "bench leaderless --keys 0                  | --keys",
+      "bench leaderless --ops -1                  | --ops",
+      "bench leaderless --concurrency 0           | --concurrency",
+      "bench leaderless --get-share 2             | --get-share",
+      "bench leaderless --system paxos            | --system",
+      "bench leaderless --journal postgresql      | --journal",
+      "bench leaderless --akka-buckets 0          | --akka-buckets",
+      "bench leaderless --akka-time-limit-s 0     | --akka-time-limit-s",
   })
   void badArgumentsExitWithTwoAndNameTheOption(String args, String named) {
     Run r = run(args.trim().split("\\s+"));
@@ -120,7 +128,7 @@ class CliTest {
     assertTrue(none.err().contains("Missing required subcommand"), none.err());
     Run bench = run("bench");
     assertEquals(2, bench.exitCode());
-    for (String sub : new String[] {"single-leader", "failover", "logs", "reads", "multi-leader"}) {
+    for (String sub : new String[] {"single-leader", "failover", "logs", "reads", "multi-leader", "leaderless"}) {
       assertTrue(bench.err().contains(sub), "the usage lists what bench can run: " + bench.err());
     }
   }
@@ -171,6 +179,13 @@ class CliTest {
     for (String option : new String[] {"--reads", "--lag-ms", "--staleness-ms", "--write-rate", "--readers",
         "--keys", "--warm-up", "--journal", "--json"}) {
       assertTrue(readsHelp.out().contains(option), "reads help documents " + option + ": " + readsHelp.out());
+    }
+    Run leaderlessHelp = run("bench", "leaderless", "--help");
+    assertEquals(0, leaderlessHelp.exitCode());
+    for (String option : new String[] {"--nodes", "--keys", "--ops", "--concurrency", "--system", "--journal",
+        "--akka-buckets", "--json"}) {
+      assertTrue(leaderlessHelp.out().contains(option), "leaderless help documents " + option + ": "
+          + leaderlessHelp.out());
     }
     Run benchHelp = run("bench", "single-leader", "--help");
     assertEquals(0, benchHelp.exitCode());
