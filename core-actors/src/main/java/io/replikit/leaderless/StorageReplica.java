@@ -77,4 +77,23 @@ public final class StorageReplica {
     }
     return StorageReplicaBehavior.create(keyspace, nodeId, transport);
   }
+
+  /**
+   * The same replica with active anti-entropy ({@link io.replikit.leaderless.antientropy.AntiEntropy}): it keeps a
+   * hash tree per range it holds on {@code ring} and exchanges them with its peers as {@code antiEntropy} says
+   * (see {@code replikit.leaderless.anti-entropy}). Error for a node that is not on the ring.
+   */
+  public static Behavior<Command> create(Keyspace keyspace, String nodeId, ReplicaTransport transport,
+      io.replikit.leaderless.ring.Ring ring, io.replikit.leaderless.antientropy.AntiEntropySettings antiEntropy) {
+    if (nodeId == null || nodeId.isBlank()) {
+      throw new IllegalArgumentException("a storage replica needs a node id");
+    }
+    if (ring == null || antiEntropy == null) {
+      throw new IllegalArgumentException("anti-entropy needs a ring and its settings");
+    }
+    if (ring.nodes().stream().noneMatch(node -> node.id().equals(nodeId))) {
+      throw new IllegalArgumentException("node " + nodeId + " is not on the ring " + ring);
+    }
+    return StorageReplicaBehavior.create(keyspace, nodeId, transport, ring, antiEntropy);
+  }
 }

@@ -10,6 +10,10 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.antientropy.AntiEntropy;
+import io.replikit.leaderless.antientropy.AntiEntropyDriver;
+import io.replikit.leaderless.antientropy.AntiEntropySettings;
+import io.replikit.leaderless.ring.Ring;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
@@ -35,19 +39,30 @@ public final class StorageReplicaBehavior
   private final ActorContext<StorageReplica.Command> ctx;
   private final Keyspace keyspace;
   private final String self;
+  /** Anti-entropy's trees and exchanges; inert (no trees, no timer) without a ring. */
+  private final AntiEntropyDriver antiEntropy;
 
   public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport) {
-    return Behaviors.setup(ctx -> {
-      transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
-      return new StorageReplicaBehavior(ctx, keyspace, self);
-    });
+    return create(keyspace, self, transport, null, AntiEntropySettings.manual());
   }
 
-  private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self) {
+  /** With {@code ring} (may be null: no anti-entropy), the replica keeps hash trees and exchanges them. */
+  public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport,
+      Ring ring, AntiEntropySettings antiEntropy) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
+      return new StorageReplicaBehavior(ctx, keyspace, self, new AntiEntropyDriver(ctx, timers, keyspace.name(), self,
+          keyspace.n(), transport, ring, antiEntropy, System::nanoTime));
+    }));
+  }
+
+  private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self,
+      AntiEntropyDriver antiEntropy) {
     super(PersistenceId.of("replikit-ll-" + keyspace.name(), self, "|"));
     this.ctx = ctx;
     this.keyspace = keyspace;
     this.self = self;
+    this.antiEntropy = antiEntropy;
   }
 
   @Override
@@ -57,8 +72,10 @@ public final class StorageReplicaBehavior
 
   @Override
   public EventHandler<State, KeyStored> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) ->
-        new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded()));
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) -> {
+      antiEntropy.stored(e.key(), e.set()); // replay rebuilds the trees, so they survive restarts
+      return new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded());
+    });
   }
 
   @Override
@@ -67,6 +84,10 @@ public final class StorageReplicaBehavior
   }
 
   private Effect<KeyStored, State> handle(State state, StorageReplica.Command command) {
+    if (command instanceof AntiEntropy.Command ae) {
+      antiEntropy.handle(ae, state.keys());
+      return Effect().none();
+    }
     if (command instanceof StorageReplica.CoordinatePut put) {
       if (put.replyTo() == null) {
         return Effect().none();
