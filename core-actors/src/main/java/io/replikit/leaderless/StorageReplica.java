@@ -44,6 +44,18 @@ public final class StorageReplica {
   /** Merges {@code set} into this replica's set for {@code key} (replication, read repair, anti-entropy). */
   public record Replicate(String key, DottedVersionVectorSet set, ActorRef<StoreReply> replyTo) implements Message {}
 
+  /**
+   * Merges many keys' sets at once (a bulk load, a range copied in): the same as one {@link Replicate} per key, but
+   * journaled as one atomic batch of events (all or none). A missing or empty key or a missing set refuses the
+   * whole batch, naming the first one.
+   */
+  public record ReplicateBatch(java.util.List<KeySet> sets, ActorRef<BatchStored> replyTo) implements Message {}
+
+  public record KeySet(String key, DottedVersionVectorSet set) {}
+
+  /** {@code changed}: keys whose set the batch changed (and journaled); {@code problem} non-null: refused. */
+  public record BatchStored(String replica, int keys, int changed, String problem) implements WireMessage {}
+
   /** What a write or merge is answered. */
   public sealed interface StoreReply extends WireMessage permits Stored, Refused {}
 

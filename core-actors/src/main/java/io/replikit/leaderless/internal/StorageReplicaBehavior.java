@@ -116,6 +116,8 @@ public final class StorageReplicaBehavior
         return Effect().none();
       }
       return store(state, rep.key(), current.sync(rep.set()), rep.replyTo());
+    } else if (command instanceof StorageReplica.ReplicateBatch batch) {
+      return storeBatch(state, batch);
     } else if (command instanceof StorageReplica.Fetch fetch) {
       if (fetch.replyTo() != null && fetch.key() != null) {
         fetch.replyTo().tell(new StorageReplica.Fetched(self, fetch.key(), state.get(fetch.key())));
@@ -149,6 +151,47 @@ public final class StorageReplicaBehavior
     DottedVersionVectorSet stored = next;
     return Effect().persist(new KeyStored(key, stored, discarded))
         .thenRun(s -> replyTo.tell(new StorageReplica.Stored(self, key, stored)));
+  }
+
+  /** A batch of merges, journaled together; only the keys whose set changes are written. */
+  private Effect<KeyStored, State> storeBatch(State state, StorageReplica.ReplicateBatch batch) {
+    if (batch.replyTo() == null) {
+      return Effect().none();
+    }
+    java.util.List<StorageReplica.KeySet> sets = batch.sets() == null ? java.util.List.of() : batch.sets();
+    java.util.Map<String, DottedVersionVectorSet> next = new java.util.LinkedHashMap<>();
+    java.util.List<KeyStored> events = new java.util.ArrayList<>();
+    for (StorageReplica.KeySet ks : sets) {
+      String problem = ks == null ? "a batch entry is missing" : problem(ks.key());
+      if (problem == null && ks.set() == null) {
+        problem = "the set to merge for key " + ks.key() + " is missing";
+      }
+      if (problem != null) {
+        ctx.getLog().warn("storage replica {} of keyspace {} refuses a batch of {} keys: {}", self, keyspace.name(),
+            sets.size(), problem);
+        batch.replyTo().tell(new StorageReplica.BatchStored(self, sets.size(), 0, problem));
+        return Effect().none();
+      }
+      DottedVersionVectorSet current = next.containsKey(ks.key()) ? next.get(ks.key()) : state.get(ks.key());
+      if (!current.descends(ks.set())) {
+        next.put(ks.key(), current.sync(ks.set()));
+      }
+    }
+    next.forEach((key, set) -> {
+      int discarded = 0;
+      if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
+        DottedVersionVectorSet.Lww lww = set.lastWriteWins();
+        set = lww.set();
+        discarded = lww.discarded();
+      }
+      events.add(new KeyStored(key, set, discarded));
+    });
+    StorageReplica.BatchStored reply = new StorageReplica.BatchStored(self, sets.size(), events.size(), null);
+    if (events.isEmpty()) {
+      batch.replyTo().tell(reply);
+      return Effect().none();
+    }
+    return Effect().persist(events).thenRun(s -> batch.replyTo().tell(reply));
   }
 
   private Effect<KeyStored, State> refuse(String key, String reason,

@@ -293,4 +293,34 @@ class AntiEntropyTest {
     assertEquals(2, done.keysRepaired(), done.toString());
     assertTrue(status("n5").deferredKeys() > 0, status("n5").toString());
   }
+
+  @Test
+  void aBatchMergesLikeOneReplicatePerKeyFeedsTheTreesAndSurvivesARestart() {
+    start(AntiEntropySettings.manual());
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    DottedVersionVectorSet a = DottedVersionVectorSet.empty().update(VersionVector.empty(), f.textNode("a"), "n1", 1);
+    DottedVersionVectorSet b = DottedVersionVectorSet.empty().update(VersionVector.empty(), f.textNode("b"), "n2", 2);
+    String key = "bulk:1";
+    String home = homes(key).get(0);
+    TestProbe<StorageReplica.BatchStored> probe = kit.createTestProbe();
+    replicas.get(home).tell(new StorageReplica.ReplicateBatch(List.of(new StorageReplica.KeySet(key, a),
+        new StorageReplica.KeySet(key, b), new StorageReplica.KeySet("bulk:2", a)), probe.getRef()));
+    assertEquals(new StorageReplica.BatchStored(home, 3, 2, null), probe.receiveMessage(WAIT));
+    assertEquals(a.sync(b), fetch(home, key), "both sets merged, as two Replicates would");
+
+    replicas.get(home).tell(new StorageReplica.ReplicateBatch(List.of(new StorageReplica.KeySet(key, a)),
+        probe.getRef()));
+    assertEquals(0, probe.receiveMessage(WAIT).changed(), "nothing new: nothing journaled");
+    replicas.get(home).tell(new StorageReplica.ReplicateBatch(List.of(new StorageReplica.KeySet("bulk:3", a),
+        new StorageReplica.KeySet("", a)), probe.getRef()));
+    StorageReplica.BatchStored refused = probe.receiveMessage(WAIT);
+    assertTrue(refused.problem().contains("key is missing or empty") && refused.changed() == 0, refused.toString());
+    assertTrue(fetch(home, "bulk:3").isEmpty(), "a refused batch stores none of its keys");
+
+    kit.stop(replicas.get(home), WAIT);
+    spawnReplica(home);
+    assertEquals(a.sync(b), fetch(home, key), "the batch was journaled");
+    roundEverywhere();
+    assertEveryHomeHoldsTheSameSet(List.of(key));
+  }
 }
