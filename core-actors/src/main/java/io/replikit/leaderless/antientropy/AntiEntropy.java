@@ -36,15 +36,16 @@ public final class AntiEntropy {
   }
 
   /**
-   * Asks a peer for the hashes of {@code nodes} at {@code level} (0 = root) of its tree for {@code range}; the shape
-   * ({@code segments}, {@code fanOut}) must match the peer's or it answers a problem.
+   * Asks a peer for the hashes of the children of {@code parents} (nodes of level {@code level - 1}), in order, in its
+   * tree for {@code range}; at level 0 ({@code parents} empty) the root's hash. The shape ({@code segments},
+   * {@code fanOut}) must match the peer's or it answers a problem.
    */
   public record TreeLevel(long exchange, String from, TokenRange range, int segments, int fanOut, int level,
-      List<Integer> nodes, ActorRef<TreeHashes> replyTo) implements Command, StorageReplica.Message {}
+      List<Integer> parents, ActorRef<TreeHashes> replyTo) implements Command, StorageReplica.Message {}
 
   /** The hashes asked for, in the order asked; {@code problem} non-null (and no hashes) when the peer cannot tell. */
-  public record TreeHashes(long exchange, String replica, int level, List<Integer> nodes, List<Long> hashes,
-      String problem) implements Command, WireMessage {}
+  public record TreeHashes(long exchange, String replica, int level, List<Long> hashes, String problem)
+      implements Command, WireMessage {}
 
   /** Asks a peer for the (key, digest) entries of {@code segments} of its tree for {@code range}. */
   public record SegmentEntries(long exchange, String from, TokenRange range, List<Integer> segments,

@@ -67,6 +67,7 @@ public final class AntiEntropyDriver {
     final Pair pair;
     final Exchange exchange;
     final Set<String> pending = new HashSet<>();
+    Exchange.Ask lastAsk;
     int repaired;
 
     Running(long id, Pair pair, Exchange exchange) {
@@ -226,13 +227,22 @@ public final class AntiEntropyDriver {
 
   private void ask(Exchange.Ask ask) {
     Pair p = running.pair;
+    running.lastAsk = ask;
     if (ask.segments()) {
       send(p.peer(), new AntiEntropy.SegmentEntries(running.id, self, p.range(), ask.nodes(),
           ctx.getSelf().narrow()));
     } else {
       HashTree t = trees.tree(p.range());
+      List<Integer> parents = new ArrayList<>(); // the asked nodes are whole families: name their parents only
+      if (ask.level() > 0) {
+        for (int node : ask.nodes()) {
+          if (parents.isEmpty() || parents.get(parents.size() - 1) != node / t.fanOut()) {
+            parents.add(node / t.fanOut());
+          }
+        }
+      }
       send(p.peer(), new AntiEntropy.TreeLevel(running.id, self, p.range(), t.segments(), t.fanOut(), ask.level(),
-          ask.nodes(), ctx.getSelf().narrow()));
+          parents, ctx.getSelf().narrow()));
     }
   }
 
@@ -247,7 +257,7 @@ public final class AntiEntropyDriver {
     List<Long> hashes = List.of();
     if (problem == null) {
       try {
-        long[] h = t.hashes(q.level(), q.nodes() == null ? List.of() : q.nodes());
+        long[] h = t.hashes(q.level(), t.children(q.level(), q.parents() == null ? List.of() : q.parents()));
         List<Long> l = new ArrayList<>(h.length);
         for (long x : h) {
           l.add(x);
@@ -257,8 +267,7 @@ public final class AntiEntropyDriver {
         problem = e.getMessage();
       }
     }
-    AntiEntropy.TreeHashes reply = new AntiEntropy.TreeHashes(q.exchange(), self, q.level(),
-        problem == null ? q.nodes() : List.of(), hashes, problem);
+    AntiEntropy.TreeHashes reply = new AntiEntropy.TreeHashes(q.exchange(), self, q.level(), hashes, problem);
     bytesSent += size(reply);
     q.replyTo().tell(reply);
   }
@@ -298,7 +307,10 @@ public final class AntiEntropyDriver {
     }
     Exchange.Ask next;
     try {
-      next = running.exchange.onHashes(a.level(), a.nodes(), a.hashes());
+      if (running.lastAsk == null || running.lastAsk.segments() || running.lastAsk.level() != a.level()) {
+        throw new IllegalArgumentException("an answer for level " + a.level() + " that was not asked");
+      }
+      next = running.exchange.onHashes(a.level(), running.lastAsk.nodes(), a.hashes());
     } catch (IllegalArgumentException e) {
       ctx.getLog().warn("anti-entropy of {} at {}: bad answer from {}: {}", keyspace, self, a.replica(),
           e.getMessage());

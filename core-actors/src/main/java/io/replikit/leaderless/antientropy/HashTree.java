@@ -85,13 +85,13 @@ public final class HashTree {
 
   /** Records that {@code key} now holds a set whose digest is {@code digest}. */
   public void put(String key, long digest) {
-    int seg = segmentOf(key);
+    long kh = SetDigest.keyHash(key);
+    int seg = (int) Long.remainderUnsigned(kh, segments);
     Map<String, Long> m = entries[seg];
     if (m == null) {
       m = entries[seg] = new HashMap<>(4);
     }
     Long old = m.put(key, digest);
-    long kh = SetDigest.keyHash(key);
     if (old != null) {
       if (old == digest) {
         return;
@@ -118,6 +118,20 @@ public final class HashTree {
         throw new IllegalArgumentException("node " + idx + " is outside level " + level);
       }
       out[i] = levels[level][idx];
+    }
+    return out;
+  }
+
+  /** The nodes of {@code level} a {@link AntiEntropy.TreeLevel} with {@code parents} asks about. */
+  public List<Integer> children(int level, List<Integer> parents) {
+    if (level == 0) {
+      return List.of(0);
+    }
+    List<Integer> out = new ArrayList<>(parents.size() * fanOut);
+    for (int p : parents) {
+      for (int c = p * fanOut; c < (p + 1) * fanOut; c++) {
+        out.add(c);
+      }
     }
     return out;
   }
