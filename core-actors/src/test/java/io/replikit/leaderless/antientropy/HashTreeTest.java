@@ -172,4 +172,16 @@ class HashTreeTest {
     assertEquals(5, b.take(5, 500_000_000L), "half a second at 10/s");
     assertEquals(20, b.take(100, 100_000_000_000L), "never more than the burst saved up");
   }
+
+  @Test
+  void theSettingsComeFromReferenceConfAndABadShapeIsNamed() {
+    AntiEntropySettings s = AntiEntropySettings.fromConfig(com.typesafe.config.ConfigFactory.load());
+    assertEquals(32768, s.segments());
+    assertEquals(32, s.fanOut());
+    assertTrue(s.enabled());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AntiEntropySettings.fromConfig(
+        com.typesafe.config.ConfigFactory.parseString("replikit.leaderless.anti-entropy.segments = 1000")
+            .withFallback(com.typesafe.config.ConfigFactory.load())));
+    assertTrue(e.getMessage().contains("segments (1000)"), e.getMessage());
+  }
 }
