@@ -55,6 +55,18 @@ public final class StorageReplica {
    */
   public record CollectTombstones(String key, VersionVector everyReplicaHas) implements Message {}
 
+  /**
+   * Merges many keys' sets at once (a bulk load, a range copied in): the same as one {@link Replicate} per key, but
+   * journaled as one atomic batch of events (all or none). A missing or empty key or a missing set refuses the
+   * whole batch, naming the first one.
+   */
+  public record ReplicateBatch(java.util.List<KeySet> sets, ActorRef<BatchStored> replyTo) implements Message {}
+
+  public record KeySet(String key, DottedVersionVectorSet set) {}
+
+  /** {@code changed}: keys whose set the batch changed (and journaled); {@code problem} non-null: refused. */
+  public record BatchStored(String replica, int keys, int changed, String problem) implements WireMessage {}
+
   /** What a write or merge is answered. */
   public sealed interface StoreReply extends WireMessage permits Stored, Refused {}
 
@@ -96,5 +108,24 @@ public final class StorageReplica {
       throw new IllegalArgumentException("a storage replica needs a node id");
     }
     return StorageReplicaBehavior.create(keyspace, nodeId, transport, clock);
+  }
+
+  /**
+   * The same replica with active anti-entropy ({@link io.replikit.leaderless.antientropy.AntiEntropy}): it keeps a
+   * hash tree per range it holds on {@code ring} and exchanges them with its peers as {@code antiEntropy} says
+   * (see {@code replikit.leaderless.anti-entropy}). Error for a node that is not on the ring.
+   */
+  public static Behavior<Command> create(Keyspace keyspace, String nodeId, ReplicaTransport transport,
+      io.replikit.leaderless.ring.Ring ring, io.replikit.leaderless.antientropy.AntiEntropySettings antiEntropy) {
+    if (nodeId == null || nodeId.isBlank()) {
+      throw new IllegalArgumentException("a storage replica needs a node id");
+    }
+    if (ring == null || antiEntropy == null) {
+      throw new IllegalArgumentException("anti-entropy needs a ring and its settings");
+    }
+    if (ring.nodes().stream().noneMatch(node -> node.id().equals(nodeId))) {
+      throw new IllegalArgumentException("node " + nodeId + " is not on the ring " + ring);
+    }
+    return StorageReplicaBehavior.create(keyspace, nodeId, transport, ring, antiEntropy);
   }
 }

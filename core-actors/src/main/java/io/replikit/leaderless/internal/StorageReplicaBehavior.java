@@ -13,6 +13,10 @@ import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
 import io.replikit.leaderless.handoff.HintStore;
 import io.replikit.leaderless.handoff.HintedHandoff;
+import io.replikit.leaderless.antientropy.AntiEntropy;
+import io.replikit.leaderless.antientropy.AntiEntropyDriver;
+import io.replikit.leaderless.antientropy.AntiEntropySettings;
+import io.replikit.leaderless.ring.Ring;
 import io.replikit.replication.ReplicaId;
 import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
@@ -41,6 +45,8 @@ public final class StorageReplicaBehavior
   private final String self;
   /** The hints this node keeps as a stand-in (hinted handoff), apart from its own keys. */
   private final ActorRef<StorageReplica.Command> hints;
+  /** Anti-entropy's trees and exchanges; inert (no trees, no timer) without a ring. */
+  private final AntiEntropyDriver antiEntropy;
 
   public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport) {
     return create(keyspace, self, transport, System::currentTimeMillis);
@@ -48,20 +54,33 @@ public final class StorageReplicaBehavior
 
   public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport,
       LongSupplier clock) {
-    return Behaviors.setup(ctx -> {
+    return create(keyspace, self, transport, clock, null, AntiEntropySettings.manual());
+  }
+
+  /** With {@code ring} (may be null: no anti-entropy), the replica keeps hash trees and exchanges them. */
+  public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport,
+      Ring ring, AntiEntropySettings antiEntropy) {
+    return create(keyspace, self, transport, System::currentTimeMillis, ring, antiEntropy);
+  }
+
+  public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport,
+      LongSupplier clock, Ring ring, AntiEntropySettings antiEntropy) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
       ActorRef<StorageReplica.Command> hints = ctx.spawn(HintStore.create(keyspace, self, transport, clock), "hints");
-      return new StorageReplicaBehavior(ctx, keyspace, self, hints);
-    });
+      return new StorageReplicaBehavior(ctx, keyspace, self, hints, new AntiEntropyDriver(ctx, timers,
+          keyspace.name(), self, keyspace.n(), transport, ring, antiEntropy, System::nanoTime));
+    }));
   }
 
   private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self,
-      ActorRef<StorageReplica.Command> hints) {
+      ActorRef<StorageReplica.Command> hints, AntiEntropyDriver antiEntropy) {
     super(PersistenceId.of("replikit-ll-" + keyspace.name(), self, "|"));
     this.ctx = ctx;
     this.keyspace = keyspace;
     this.self = self;
     this.hints = hints;
+    this.antiEntropy = antiEntropy;
   }
 
   @Override
@@ -71,8 +90,10 @@ public final class StorageReplicaBehavior
 
   @Override
   public EventHandler<State, KeyStored> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) ->
-        new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded()));
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) -> {
+      antiEntropy.stored(e.key(), e.set()); // replay rebuilds the trees, so they survive restarts
+      return new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded());
+    });
   }
 
   @Override
@@ -83,6 +104,10 @@ public final class StorageReplicaBehavior
   private Effect<KeyStored, State> handle(State state, StorageReplica.Command command) {
     if (command instanceof HintedHandoff.Command hinted) {
       hints.tell(hinted); // a hinted key is not this node's key: it never touches this journal
+      return Effect().none();
+    }
+    if (command instanceof AntiEntropy.Command ae) {
+      antiEntropy.handle(ae, state.keys());
       return Effect().none();
     }
     if (command instanceof StorageReplica.CoordinatePut put) {
@@ -122,6 +147,8 @@ public final class StorageReplicaBehavior
       DottedVersionVectorSet current = state.get(collect.key());
       DottedVersionVectorSet next = current.withoutTombstonesCoveredBy(collect.everyReplicaHas());
       return next == current ? Effect().none() : Effect().persist(new KeyStored(collect.key(), next, 0));
+    } else if (command instanceof StorageReplica.ReplicateBatch batch) {
+      return storeBatch(state, batch);
     } else if (command instanceof StorageReplica.Fetch fetch) {
       if (fetch.replyTo() != null && fetch.key() != null) {
         fetch.replyTo().tell(new StorageReplica.Fetched(self, fetch.key(), state.get(fetch.key())));
@@ -155,6 +182,47 @@ public final class StorageReplicaBehavior
     DottedVersionVectorSet stored = next;
     return Effect().persist(new KeyStored(key, stored, discarded))
         .thenRun(s -> replyTo.tell(new StorageReplica.Stored(self, key, stored)));
+  }
+
+  /** A batch of merges, journaled together; only the keys whose set changes are written. */
+  private Effect<KeyStored, State> storeBatch(State state, StorageReplica.ReplicateBatch batch) {
+    if (batch.replyTo() == null) {
+      return Effect().none();
+    }
+    java.util.List<StorageReplica.KeySet> sets = batch.sets() == null ? java.util.List.of() : batch.sets();
+    java.util.Map<String, DottedVersionVectorSet> next = new java.util.LinkedHashMap<>();
+    java.util.List<KeyStored> events = new java.util.ArrayList<>();
+    for (StorageReplica.KeySet ks : sets) {
+      String problem = ks == null ? "a batch entry is missing" : problem(ks.key());
+      if (problem == null && ks.set() == null) {
+        problem = "the set to merge for key " + ks.key() + " is missing";
+      }
+      if (problem != null) {
+        ctx.getLog().warn("storage replica {} of keyspace {} refuses a batch of {} keys: {}", self, keyspace.name(),
+            sets.size(), problem);
+        batch.replyTo().tell(new StorageReplica.BatchStored(self, sets.size(), 0, problem));
+        return Effect().none();
+      }
+      DottedVersionVectorSet current = next.containsKey(ks.key()) ? next.get(ks.key()) : state.get(ks.key());
+      if (!current.descends(ks.set())) {
+        next.put(ks.key(), current.sync(ks.set()));
+      }
+    }
+    next.forEach((key, set) -> {
+      int discarded = 0;
+      if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
+        DottedVersionVectorSet.Lww lww = set.lastWriteWins();
+        set = lww.set();
+        discarded = lww.discarded();
+      }
+      events.add(new KeyStored(key, set, discarded));
+    });
+    StorageReplica.BatchStored reply = new StorageReplica.BatchStored(self, sets.size(), events.size(), null);
+    if (events.isEmpty()) {
+      batch.replyTo().tell(reply);
+      return Effect().none();
+    }
+    return Effect().persist(events).thenRun(s -> batch.replyTo().tell(reply));
   }
 
   private Effect<KeyStored, State> refuse(String key, String reason,
