@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
+import io.replikit.examples.support.Poll;
 import io.replikit.examples.support.RunningRing;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
+import io.replikit.leaderless.antientropy.AntiEntropy;
+import io.replikit.leaderless.handoff.HintedHandoff;
 import io.replikit.versioning.VersionVector;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -20,9 +23,11 @@ import java.util.TreeSet;
 /**
  * The {@code replikit demo leaderless} run: a Dynamo-style keyspace on five nodes (n = 3, w = 2, r = 2) on the
  * embedded H2 journal. A node goes down while writes continue (each is acknowledged by the two homes that are up);
- * it comes back, and the reads that touch its keys repair it; a shopping cart written by two clients at once keeps
- * both versions as siblings, and the client's merge keeps an item one of them removed removed. The program checks
- * what it tells.
+ * it comes back, the reads that touch its keys repair it, and one anti-entropy round (Merkle trees compared with its
+ * peers) repairs the keys nobody read; a shopping cart written by two clients at once keeps both versions as
+ * siblings, and the client's merge keeps an item one of them removed removed; on a second keyspace with sloppy
+ * quorums, a write made while a home is down is kept by a stand-in as a hint and handed off when the home returns.
+ * The program checks what it tells.
  */
 public final class LeaderlessDemo {
 
@@ -96,7 +101,13 @@ public final class LeaderlessDemo {
       int staleAfterReads = staleOn(down, missed);
       say.say("   " + down + " is still stale on " + staleAfterReads + " keys nobody read (anti-entropy's work)");
 
-      say.say("== 4. A shopping cart written by two clients at once");
+      say.say("== 4. Anti-entropy: " + down + " compares Merkle trees of its key ranges with its peers");
+      AntiEntropy.RoundDone round = ring.antiEntropyRound(down);
+      int staleAfterRound = staleOn(down, missed);
+      say.say("   one round: " + round.exchanges() + " exchanges, " + round.keysRepaired() + " keys repaired; "
+          + down + " is now stale on " + staleAfterRound + " keys");
+
+      say.say("== 5. A shopping cart written by two clients at once");
       ring.putOk("n1", CART, cart(Set.of("milk", "bread"), Set.of()), VersionVector.empty());
       Coordinator.GetOk seen = ring.getOk("n2", CART, 2);
       say.say("   both clients read " + seen.values() + " (version " + seen.context() + ")");
@@ -113,17 +124,65 @@ public final class LeaderlessDemo {
       Set<String> finalCart = items(after.values().isEmpty() ? JSON.objectNode() : after.values().get(0));
       say.say("   the cart now reads " + after.values());
 
-      say.say("== 5. Checks");
+      Sloppy sloppy = sloppyQuorumHandoff(dataDir);
+
+      say.say("== 7. Checks");
       say.check(allAcknowledged, "every write while " + down + " was down was acknowledged by a quorum");
       say.check(!missed.isEmpty() && stale == missed.size(), down + " missed the " + missed.size()
           + " writes of its keys while it was down");
       say.check(repairs == read.size() && staleAfterReads == missed.size() - read.size(),
           "each read that heard the stale " + down + " repaired it (" + repairs + " repairs), and only those keys");
+      say.check(staleAfterRound == 0 && round.keysRepaired() >= staleAfterReads,
+          "one anti-entropy round repaired the " + staleAfterReads + " keys no read had touched");
       say.check(siblings.values().size() == 2, "the concurrent cart writes came back as two siblings, none lost");
       say.check(after.values().size() == 1, "the merged write replaced both siblings");
       say.check(finalCart.equals(Set.of("bread", "eggs")), "the cart is bread and eggs: eggs added, milk stays removed");
-      List<String> failed = say.verdict("the keyspace kept every acknowledged write and repaired what it read");
+      say.check(sloppy.acknowledged(), "with a home down, the sloppy write was acknowledged by w = 3 nodes, one a "
+          + "stand-in");
+      say.check(sloppy.hintWaited() && sloppy.handedOff() && sloppy.homeHasIt(),
+          "the stand-in kept a hint for the home, handed it off when the home came back, and the home holds the write");
+      List<String> failed = say.verdict("the keyspace kept every acknowledged write, repaired the stale replica, and "
+          + "handed the hint back");
       return new Result(ring.keyspace().name(), finalCart, repairs, failed);
+    }
+  }
+
+  /** What the sloppy-quorum step saw. */
+  private record Sloppy(boolean acknowledged, boolean hintWaited, boolean handedOff, boolean homeHasIt) {}
+
+  /** Step 6, on a second keyspace with sloppy quorums on and w = 3: a write while a home is down, handed off. */
+  private Sloppy sloppyQuorumHandoff(Path dataDir) {
+    say.say("== 6. Sloppy quorum and hinted handoff (a second keyspace: sloppy-quorum on, n = 3, w = 3)");
+    try (RunningRing sloppyRing = new RunningRing("replikit-leaderless-demo-sloppy", "sessions", dataDir,
+        name -> new Keyspace(name, 3, 3, 2, Duration.ofSeconds(2), Keyspace.Conflicts.SIBLINGS,
+            Keyspace.ReadRepair.BLOCKING).withSloppyQuorum(true).withHandoffInterval(Duration.ofMillis(200)),
+        ConfigFactory.empty(), 11L, say.out(), NODES)) {
+      String key = "session:ada";
+      String home = sloppyRing.homes(key).get(2);
+      sloppyRing.takeDown(home);
+      say.say("   " + home + ", a home of " + key + " (homes " + sloppyRing.homes(key) + "), goes down");
+      Coordinator.PutReply reply = sloppyRing.put(sloppyRing.homes(key).get(0), key, JSON.textNode("signed-in"),
+          VersionVector.empty());
+      boolean acknowledged = reply instanceof Coordinator.PutOk ok && ok.acknowledged() >= 3
+          && ok.replicas().stream().anyMatch(r -> !sloppyRing.homes(key).contains(r));
+      say.say("   the write (w = 3 with only two homes up) -> " + reply);
+      String standIn = null;
+      for (String node : sloppyRing.nodes()) {
+        HintedHandoff.HintStatus hints = sloppyRing.hintStatus(node);
+        if (hints.waiting().getOrDefault(home, 0) > 0) {
+          standIn = node;
+          say.say("   " + node + " keeps a hint for " + home + ": " + hints.waiting());
+        }
+      }
+      say.say("   " + home + " comes back");
+      sloppyRing.heal();
+      String holder = standIn;
+      boolean handedOff = holder != null && Poll.within(RunningRing.STEP, () -> sloppyRing.hintStatus(holder)
+          .handedOff() >= 1 && sloppyRing.hintStatus(holder).total() == 0);
+      boolean homeHasIt = sloppyRing.fetch(home, key).values().equals(List.of(JSON.textNode("signed-in")));
+      say.say("   the hint was handed off: " + handedOff + "; " + home + " now holds "
+          + sloppyRing.fetch(home, key).values());
+      return new Sloppy(acknowledged, standIn != null, handedOff, homeHasIt);
     }
   }
 

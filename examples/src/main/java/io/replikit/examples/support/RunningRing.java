@@ -11,6 +11,9 @@ import com.typesafe.config.ConfigFactory;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.antientropy.AntiEntropy;
+import io.replikit.leaderless.antientropy.AntiEntropySettings;
+import io.replikit.leaderless.handoff.HintedHandoff;
 import io.replikit.leaderless.ring.Ring;
 import io.replikit.leaderless.ring.RingNode;
 import io.replikit.persistence.ReplikitJournal;
@@ -67,7 +70,9 @@ public final class RunningRing implements AutoCloseable {
     try {
       ReplikitJournal.createSchemaBlocking(system, Duration.ofSeconds(30));
       for (String node : nodes) {
-        replicas.put(node, spawn(StorageReplica.create(this.keyspace, node, transport), "replica-" + node));
+        // anti-entropy rounds run when the program asks (antiEntropyRound), so that it can show each one
+        replicas.put(node, spawn(StorageReplica.create(this.keyspace, node, transport, ring,
+            AntiEntropySettings.manual()), "replica-" + node));
         coordinators.put(node, spawn(Coordinator.create(this.keyspace, ring, node, transport),
             "coordinator-" + node));
       }
@@ -152,6 +157,18 @@ public final class RunningRing implements AutoCloseable {
   public StorageReplica.Status status(String node) {
     return AskPattern.<StorageReplica.Command, StorageReplica.Status>ask(replicas.get(node),
         StorageReplica.GetStatus::new, STEP, system.scheduler()).toCompletableFuture().join();
+  }
+
+  /** Runs one anti-entropy round on {@code node}'s replica: an exchange with every peer of every range it holds. */
+  public AntiEntropy.RoundDone antiEntropyRound(String node) {
+    return AskPattern.<StorageReplica.Command, AntiEntropy.RoundDone>ask(replicas.get(node),
+        AntiEntropy.RunRound::new, STEP, system.scheduler()).toCompletableFuture().join();
+  }
+
+  /** The hints {@code node} keeps as a stand-in, per home. */
+  public HintedHandoff.HintStatus hintStatus(String node) {
+    return AskPattern.<StorageReplica.Command, HintedHandoff.HintStatus>ask(replicas.get(node),
+        HintedHandoff.GetHintStatus::new, STEP, system.scheduler()).toCompletableFuture().join();
   }
 
   public Coordinator.Status coordinatorStatus(String node) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LeaderlessDemoTest {
 
   @Test
-  void aNodeDownWhileWritesContinueIsRepairedByReadsAndTheCartMergeKeepsTheRemovedItemRemoved(@TempDir Path dir) {
+  void aNodeDownIsRepairedByReadsAndAntiEntropyTheCartKeepsTheRemovedItemRemovedAndAHintIsHandedOff(@TempDir Path dir) {
     StringWriter narration = new StringWriter();
     LeaderlessDemo.Result result = LeaderlessDemo.run(dir, new PrintWriter(narration, true));
     String text = narration.toString();
@@ -25,10 +25,12 @@ class LeaderlessDemoTest {
     assertTrue(result.verified(), "every check held: " + result.failedChecks() + "\n" + text);
     assertEquals(Set.of("bread", "eggs"), result.cart(), text);
     assertTrue(result.repairedByReads() > 0, text);
-    for (int step = 1; step <= 5; step++) {
+    for (int step = 1; step <= 7; step++) {
       assertTrue(text.contains("== " + step + ". "), "step " + step + " is announced:\n" + text);
     }
     assertTrue(text.contains("a read returns 2 siblings"), text);
+    assertTrue(text.contains("keys repaired; n3 is now stale on 0 keys"), text);
+    assertTrue(text.contains("the hint was handed off: true"), text);
   }
 
   @Test
