@@ -3,6 +3,7 @@ package io.replikit.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import io.replikit.testkit.LoopbackCluster;
@@ -87,7 +88,11 @@ class ClusterFailoverTest {
     String leader = awaitLeader(List.of("n2", "n3"));
     assertNotEquals("n1", leader);
     ReplicaStatus status = status(leader);
-    assertEquals(2, status.epoch());
+    // a new epoch: 2 when the first election after the loss succeeds; a split vote between n2 and n3 (both time out
+    // together under load) legitimately costs another round, so only "later than 1, and agreed by both" is a rule
+    assertTrue(status.epoch() >= 2, "a new epoch after the leader's loss: " + status.epoch());
+    String other = leader.equals("n2") ? "n3" : "n2";
+    assertEquals(status.epoch(), status(other).epoch(), other + " is in the leader's epoch");
     for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
       TestProbe<Replica.ReadReply> read = nodes.get(leader).createTestProbe();
       replicas.get(leader).tell(new Replica.Get(e.getKey(), read.getRef()));
@@ -96,7 +101,7 @@ class ClusterFailoverTest {
     }
     TestProbe<Replica.WriteReply> after = nodes.get(leader).createTestProbe();
     replicas.get(leader).tell(Replica.put("after", JsonNodeFactory.instance.textNode("x"), after.getRef()));
-    assertEquals(2, assertInstanceOf(Replica.Written.class, after.receiveMessage(WAIT)).epoch(),
+    assertEquals(status.epoch(), assertInstanceOf(Replica.Written.class, after.receiveMessage(WAIT)).epoch(),
         "the two remaining nodes are a majority of three: writes resume");
   }
 
