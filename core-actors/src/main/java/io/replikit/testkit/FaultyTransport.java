@@ -25,7 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * daemon thread; {@link #close()} stops it.
  *
  * <p>Partitions block links in both directions until {@link #heal()}; {@link #block(ReplicaId, ReplicaId)} blocks
- * one direction. Blocked messages are lost, as on a real network.
+ * one direction. Blocked messages are lost, as on a real network. {@link #pause(ReplicaId)} plays a process that
+ * stops (a long garbage-collection pause, a stopped VM): what it sends and what is sent to it is held, not lost,
+ * and delivered in order at {@link #resume(ReplicaId)}; its own timers keep running, so this is a pause as seen by
+ * the others, not a frozen clock.
  */
 public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
 
@@ -65,12 +68,14 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
   private final Set<String> blocked = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> latencies = new ConcurrentHashMap<>();
   private final Set<ReplicaId> down = ConcurrentHashMap.newKeySet();
+  private final Map<ReplicaId, java.util.List<Runnable>> paused = new ConcurrentHashMap<>();
   private final ScheduledExecutorService delayer;
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong duplicated = new AtomicLong();
   private final AtomicLong delayed = new AtomicLong();
   private final AtomicLong blockedCount = new AtomicLong();
+  private final AtomicLong heldCount = new AtomicLong();
 
   public FaultyTransport(long seed, Faults faults) {
     this(new LocalTransport(), seed, faults);
@@ -150,11 +155,50 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
     return !down.contains(id) && delegate.reachable(id);
   }
 
-  /** Restores every link: no partition, no slow link, no replica marked down. */
+  /** Restores every link: no partition, no slow link, no replica marked down (paused replicas stay paused). */
   public void heal() {
     blocked.clear();
     latencies.clear();
     down.clear();
+  }
+
+  /** Holds every message from and to {@code replica} until {@link #resume}: the replica looks paused to the others. */
+  public void pause(ReplicaId replica) {
+    paused.putIfAbsent(replica, new java.util.ArrayList<>());
+  }
+
+  /** Delivers what {@code replica}'s pause held, in the order it was sent, and lets messages through again. */
+  public void resume(ReplicaId replica) {
+    java.util.List<Runnable> held = paused.get(replica);
+    if (held == null) {
+      return;
+    }
+    synchronized (held) {
+      paused.remove(replica);
+      held.forEach(Runnable::run);
+      held.clear();
+    }
+  }
+
+  public boolean isPaused(ReplicaId replica) {
+    return paused.containsKey(replica);
+  }
+
+  /** Holds {@code delivery} if {@code from} or {@code to} is paused; whether it did. */
+  private boolean hold(ReplicaId from, ReplicaId to, Runnable delivery) {
+    for (ReplicaId r : new ReplicaId[] {from, to}) {
+      java.util.List<Runnable> held = paused.get(r);
+      if (held != null) {
+        synchronized (held) {
+          if (paused.get(r) == held) {
+            held.add(delivery);
+            heldCount.incrementAndGet();
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   @Override
@@ -164,6 +208,9 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
 
   @Override
   public void send(ReplicaId from, ReplicaId to, ReplicationMessage message) {
+    if (hold(from, to, () -> send(from, to, message))) {
+      return;
+    }
     sent.incrementAndGet();
     String link = link(from, to);
     if (blocked.contains(link)) {
@@ -203,16 +250,16 @@ public final class FaultyTransport implements ReplicaTransport, AutoCloseable {
   }
 
   private void deliver(String link, ReplicaId from, ReplicaId to, ReplicationMessage message) {
-    // a partition that started while the message was in flight loses it
-    if (!blocked.contains(link)) {
+    // a partition that started while the message was in flight loses it; a pause that did holds it
+    if (!blocked.contains(link) && !hold(from, to, () -> delegate.send(from, to, message))) {
       delegate.send(from, to, message);
     }
   }
 
-  /** Counts so far: sent, dropped, duplicated, delayed, blocked by a partition. */
+  /** Counts so far: sent, dropped, duplicated, delayed, blocked by a partition, held by a pause. */
   public Map<String, Long> stats() {
     return Map.of("sent", sent.get(), "dropped", dropped.get(), "duplicated", duplicated.get(), "delayed",
-        delayed.get(), "blocked", blockedCount.get());
+        delayed.get(), "blocked", blockedCount.get(), "held", heldCount.get());
   }
 
   @Override
