@@ -111,10 +111,12 @@ public final class Coordinator {
   /**
    * {@code values}: every live concurrent value (one when there is no conflict, none when the key is absent or
    * deleted); {@code context}: what the next write of this key should carry; {@code answered}: replicas that
-   * answered before the reply; {@code repaired}: replicas this read sent a repair to before replying.
+   * answered before the reply; {@code repaired}: replicas this read sent a repair to before replying;
+   * {@code concurrentDelete}: a delete that did not see these values is kept beside them as a sibling (a tombstone is
+   * not a value, so it is not in {@code values}): the client decides, with its next write, whether the key stays.
    */
   public record GetOk(String key, List<JsonNode> values, VersionVector context, boolean deleted, int answered,
-      int repaired) implements GetReply {
+      int repaired, boolean concurrentDelete) implements GetReply {
     public boolean conflicted() {
       return values.size() > 1;
     }

@@ -195,7 +195,7 @@ final class GetRequest {
       answeredAtReply = answered.size();
       timing.replied(merged);
       get.replyTo().tell(new Coordinator.GetOk(get.key(), merged.values(), merged.context(), merged.deleted(),
-          answeredAtReply, sent.size()));
+          answeredAtReply, sent.size(), !merged.deleted() && merged.siblings().stream().anyMatch(s -> s.tombstone())));
     }
 
     /** Sends the merge to every replica that answered something it does not descend; returns those replicas. */

@@ -32,7 +32,7 @@ public final class LostWrites {
           continue;
         }
         acknowledged++;
-        if (w.single() != null ? finals.contains(w.single()) : finals.isEmpty()) {
+        if (w.shownBy(finals)) {
           continue;
         }
         boolean replaced = false;
@@ -40,7 +40,7 @@ public final class LostWrites {
           if (other == w || other.outcome() == Op.Outcome.FAILED) {
             continue;
           }
-          boolean inFinal = other.single() != null ? finals.contains(other.single()) : finals.isEmpty();
+          boolean inFinal = other.shownBy(finals);
           long otherEnd = other.ok() ? other.endNs() : Long.MAX_VALUE;
           if (inFinal && otherEnd >= w.startNs()) {
             replaced = true; // it may have come after w
@@ -54,7 +54,7 @@ public final class LostWrites {
       }
       for (JsonNode v : finals) {
         boolean written = writes.stream().anyMatch(w -> w.outcome() != Op.Outcome.FAILED
-            && Objects.equals(w.single(), v));
+            && Objects.equals(w.asSeen(), v));
         if (!written) {
           anomalies.add("key " + key + ": the final value " + v + " was never written (or only by a failed write)");
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import java.util.List;
 
 /**
@@ -48,7 +49,9 @@ public record Op(int client, String op, String key, JsonNode value, List<JsonNod
       throw new IllegalArgumentException("end_ns " + endNs + " is before start_ns " + startNs + " (" + op + " " + key
           + ")");
     }
-    values = values == null ? null : List.copyOf(values);
+    // a null among a read's values is a deleted sibling (a delete concurrent with the other values)
+    values = values == null ? null
+        : values.stream().map(v -> v == null ? (JsonNode) NullNode.getInstance() : v).toList();
     if (value != null && value.isNull()) {
       value = null;
     }
@@ -60,6 +63,11 @@ public record Op(int client, String op, String key, JsonNode value, List<JsonNod
 
   public static Op read(int client, String key, JsonNode value, long startNs, long endNs, Outcome outcome) {
     return new Op(client, READ, key, value, null, null, startNs, endNs, outcome, null);
+  }
+
+  /** This operation as served or coordinated by {@code replica}. */
+  public Op withReplica(String replica) {
+    return new Op(client, op, key, value, values, basedOn, startNs, endNs, outcome, replica);
   }
 
   @JsonIgnore
@@ -82,7 +90,25 @@ public record Op(int client, String op, String key, JsonNode value, List<JsonNod
     return op.equals(DELETE) ? null : value;
   }
 
-  /** The values a read returned: its siblings, or its one value, or none when the key was absent. */
+  /**
+   * What this write looks like among a read's values: its value, or JSON null for a delete (a deleted sibling).
+   */
+  @JsonIgnore
+  public JsonNode asSeen() {
+    JsonNode v = single();
+    return v == null ? NullNode.getInstance() : v;
+  }
+
+  /** Whether {@code seen} (a read's values) shows this write: holds its value, or for a delete, is absent or holds a
+   * deleted sibling. */
+  public boolean shownBy(List<JsonNode> seen) {
+    return seen.contains(asSeen()) || (single() == null && seen.isEmpty());
+  }
+
+  /**
+   * The values a read returned: its siblings (JSON null among them: a deleted sibling), or its one value, or none
+   * when the key was absent.
+   */
   public List<JsonNode> seen() {
     if (values != null) {
       return values;

@@ -118,7 +118,7 @@ public final class SessionGuarantees {
 
   private static List<Op> writesOf(List<Op> ops, JsonNode value) {
     return ops.stream().filter(o -> o.isWrite() && o.outcome() != Op.Outcome.FAILED
-        && Objects.equals(o.single(), value)).toList();
+        && Objects.equals(o.asSeen(), value)).toList();
   }
 
   /**
@@ -126,7 +126,7 @@ public final class SessionGuarantees {
    * write of every value seen (the absent key: no write at all) ended before {@code write} began.
    */
   static boolean olderThan(List<Op> keyOps, List<JsonNode> seen, Op write) {
-    if (write.single() != null ? seen.contains(write.single()) : seen.isEmpty()) {
+    if (write.shownBy(seen)) {
       return false;
     }
     if (seen.isEmpty()) {
