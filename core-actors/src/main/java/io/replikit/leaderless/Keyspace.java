@@ -200,6 +200,33 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
   }
 
   /**
+   * The key's home replicas on {@code ring} as this keyspace places them: its first n nodes, or each datacenter's
+   * share ({@link #datacenters()}). The one placement that coordinators and anti-entropy both use.
+   */
+  public java.util.List<io.replikit.leaderless.ring.RingNode> homes(io.replikit.leaderless.ring.Ring ring,
+      String key) {
+    return perDatacenter() ? ring.preferenceList(key, datacenters) : ring.preferenceList(key, n);
+  }
+
+  /** The home replicas of every key whose token is {@code token} (the same placement as {@link #homes}). */
+  public java.util.List<io.replikit.leaderless.ring.RingNode> homesAt(io.replikit.leaderless.ring.Ring ring,
+      long token) {
+    return perDatacenter() ? ring.preferenceListAt(token, datacenters) : ring.preferenceListAt(token, n);
+  }
+
+  /**
+   * The token ranges whose keys {@code node} is a home replica of (the same placement as {@link #homes}); none for a
+   * node that is not on the ring.
+   */
+  public java.util.List<io.replikit.leaderless.ring.TokenRange> rangesOf(io.replikit.leaderless.ring.Ring ring,
+      String node) {
+    if (!ring.contains(node)) {
+      return java.util.List.of();
+    }
+    return perDatacenter() ? ring.rangesOf(node, datacenters) : ring.rangesOf(node, n);
+  }
+
+  /**
    * The keyspace with sloppy quorums on or off: when on, writes (and reads) whose home replicas are unreachable use
    * the next healthy nodes of the ring, which hold the write as a hint and hand it back ({@code
    * io.replikit.leaderless.handoff}).

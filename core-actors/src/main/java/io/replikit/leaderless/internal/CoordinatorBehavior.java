@@ -125,8 +125,7 @@ public final class CoordinatorBehavior {
       return keyspace.perDatacenter() ? ring.sloppyPreferenceList(key, keyspace.datacenters(), up)
           : ring.sloppyPreferenceList(key, keyspace.n(), up);
     }
-    List<RingNode> homes = keyspace.perDatacenter() ? ring.preferenceList(key, keyspace.datacenters())
-        : ring.preferenceList(key, keyspace.n());
+    List<RingNode> homes = keyspace.homes(ring, key);
     return homes.stream().map(h -> new Placement(h, null)).toList();
   }
 
