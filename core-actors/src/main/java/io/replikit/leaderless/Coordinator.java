@@ -124,9 +124,13 @@ public final class Coordinator {
   public record QuorumFailed(String operation, String key, int needed, int answered, int asked, String detail)
       implements PutReply, GetReply {}
 
-  /** Counts since start: requests, failures, and repairs sent by reads. */
-  public record Status(String keyspace, String node, long writes, long reads, long failed, long readRepairs)
-      implements WireMessage {}
+  /**
+   * Counts since start: requests, failures, repairs sent by reads, and {@code sloppyWrites}: writes answered
+   * {@link PutOk} with at least one stand-in among the replicas that had acknowledged them (a sloppy quorum; until
+   * its hints are handed off, a read of the homes may miss such a write).
+   */
+  public record Status(String keyspace, String node, long writes, long reads, long failed, long readRepairs,
+      long sloppyWrites) implements WireMessage {}
 
   /**
    * Asks how stale this coordinator's reads were (see {@link io.replikit.leaderless.staleness.StalenessCheck}) and

@@ -190,6 +190,30 @@ class HintedHandoffTest {
   }
 
   @Test
+  void theCoordinatorCountsTheWritesAcknowledgedWithAStandIn() {
+    startNodes(true, Duration.ofHours(3));
+    String key = "cart:7";
+    String via = homes(key).get(0);
+    putOk(via, key, "all homes up", 3);
+    assertEquals(0, coordinatorStatus(via).sloppyWrites(), "every home acknowledged: not sloppy");
+
+    String down = homes(key).get(2);
+    crash(down);
+    Coordinator.PutOk ok = putOk(via, key, "a home down", 3);
+    assertTrue(ok.replicas().contains(standInFor(key, down)), ok.toString());
+    putOk(via, "other:" + key, "elsewhere", 1); // minted and acknowledged by a home alone
+    Coordinator.Status s = coordinatorStatus(via);
+    assertEquals(1, s.sloppyWrites(), "the write a stand-in acknowledged is counted once: " + s);
+    assertEquals(3, s.writes(), s.toString());
+  }
+
+  private Coordinator.Status coordinatorStatus(String node) {
+    TestProbe<Coordinator.Status> probe = kit.createTestProbe();
+    coordinators.get(node).tell(new Coordinator.GetStatus(probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  @Test
   void aHintSurvivesTheStandInsRestartAndIsStillHandedOff() {
     startNodes(true, Duration.ofHours(3));
     String key = "profile:9";

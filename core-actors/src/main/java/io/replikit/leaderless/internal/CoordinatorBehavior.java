@@ -28,6 +28,8 @@ public final class CoordinatorBehavior {
     final AtomicLong reads = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong readRepairs = new AtomicLong();
+    /** Writes acknowledged with at least one stand-in among the acknowledgements. */
+    final AtomicLong sloppyWrites = new AtomicLong();
     /** Staleness of reads and request latencies; see io.replikit.leaderless.staleness. */
     StalenessMonitor staleness;
     LongSupplier wallMillis = System::currentTimeMillis;
@@ -93,7 +95,7 @@ public final class CoordinatorBehavior {
             : running(ctx, keyspace, u.ring(), self, transport, wallMillis, counters))
         .onMessage(Coordinator.GetStatus.class, s -> {
           s.replyTo().tell(new Coordinator.Status(keyspace.name(), self, counters.writes.get(), counters.reads.get(),
-              counters.failed.get(), counters.readRepairs.get()));
+              counters.failed.get(), counters.readRepairs.get(), counters.sloppyWrites.get()));
           return Behaviors.same();
         })
         .onMessage(Coordinator.GetStaleness.class, s -> {

@@ -93,6 +93,8 @@ final class PutRequest {
       };
       mintNext.run();
       Set<String> acked = new LinkedHashSet<>();
+      Set<String> standIns = new java.util.HashSet<>();
+      targets.stream().filter(Placement::isHint).forEach(p -> standIns.add(p.node().id()));
       List<String> refusals = new ArrayList<>();
       boolean[] replied = {false};
       // every minting answered so far, merged: the reply's context covers all of it
@@ -103,6 +105,9 @@ final class PutRequest {
         }
         if (!replied[0] && minted[0] != null && rule.met(acked)) {
           replied[0] = true;
+          if (acked.stream().anyMatch(standIns::contains)) {
+            counters.sloppyWrites.incrementAndGet();
+          }
           put.replyTo().tell(new Coordinator.PutOk(put.key(), minted[0].context(), acked.size(),
               List.copyOf(acked)));
         }
