@@ -16,8 +16,9 @@ import java.util.function.LongSupplier;
  * goes to all n replicas of the key's preference list on the {@link Ring} in parallel and is answered once w of them
  * acknowledged (a write) or r of them answered (a read), or with {@link QuorumFailed} saying how many did within
  * the keyspace's timeout. A write is applied by the first reachable home replica of the list, which mints its dot,
- * and then merged into the others; if that replica has not answered within three quarters of the timeout (down but
- * not yet detected), the next home is asked to mint too, so a write succeeds while w other replicas are up. A
+ * and then merged into the others; if that replica has not answered within {@link Keyspace#mintDeadline()} (the
+ * keyspace's fall-over-after, by default three quarters of the timeout: down but not yet detected), the next home is
+ * asked to mint too, so a write succeeds while w other replicas are up. A
  * minting that was only slow then leaves two siblings with the same value (nothing is lost; the reply's context
  * covers every minting seen before the reply; the client's next write merges them). A read merges what its replicas
  * answered (concurrent values come back as siblings, with the context the next write should carry) and repairs

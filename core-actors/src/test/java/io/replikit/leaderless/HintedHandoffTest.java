@@ -325,6 +325,29 @@ class HintedHandoffTest {
   }
 
   @Test
+  void aShortFallOverAfterAsksTheNextHomeLongBeforeTheDefaultWould() {
+    startNodes(false, Duration.ofHours(3));
+    keyspace = keyspace.withFallOverAfter(Duration.ofMillis(100));
+    String key = "user:8";
+    List<String> homes = homes(key);
+    String via = outsiders(key).get(0);
+    ActorRef<Coordinator.Command> quick = kit.spawn(Coordinator.create(keyspace, ring, via, transport),
+        keyspace.name() + "-quick-fall-over");
+    extra.add(quick);
+    // slow, not down: far below the default deadline (2.25 s), far above the configured 100 ms
+    transport.slow(ReplicaId.of(via), ReplicaId.of(homes.get(0)), Duration.ofMillis(1200));
+    TestProbe<Coordinator.PutReply> probe = kit.createTestProbe();
+    quick.tell(new Coordinator.Put(key, text("v"), VersionVector.empty(), new Coordinator.Quorum(2, 0),
+        probe.getRef()));
+    assertInstanceOf(Coordinator.PutOk.class, probe.receiveMessage(WAIT));
+    kit.createTestProbe().awaitAssert(WAIT, () -> {
+      Coordinator.GetOk read = get(coordinators.get(homes.get(1)), key, 3);
+      assertEquals(List.of(text("v"), text("v")), read.values(), "the next home minted too, as configured");
+      return null;
+    });
+  }
+
+  @Test
   void aMintingThatWasOnlySlowLeavesSiblingsOfTheSameValueNothingLost() {
     startNodes(false, Duration.ofHours(3));
     String key = "user:6";
