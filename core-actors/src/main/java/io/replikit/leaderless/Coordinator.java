@@ -141,11 +141,11 @@ public final class Coordinator {
 
   /**
    * Since start: reads checked (every asked replica answered), not checked (stopped at the timeout), stale, their
-   * share of the checked, quantiles of how far the stale ones were behind (versions, ms; 0 when none was), and the
-   * measured latencies for {@link io.replikit.leaderless.staleness.PbsCalculator}.
+   * share of the checked, quantiles (of a sample) and exact means of how far the stale ones were behind (versions,
+   * ms; 0 when none was), and the measured latencies for {@link io.replikit.leaderless.staleness.PbsCalculator}.
    */
   public record Staleness(String keyspace, String node, long checked, long unchecked, long stale, double staleShare,
-      double versionsP50, double versionsP99, double msP50, double msP99,
+      double versionsP50, double versionsP99, double msP50, double msP99, double versionsMean, double msMean,
       io.replikit.leaderless.staleness.LatencySamples latencies) implements WireMessage {}
 
   /**

@@ -101,7 +101,7 @@ public final class CoordinatorBehavior {
         .onMessage(Coordinator.GetStaleness.class, s -> {
           StalenessMonitor.Snapshot m = counters.staleness.snapshot();
           s.replyTo().tell(new Coordinator.Staleness(keyspace.name(), self, m.checked(), m.unchecked(), m.stale(),
-              m.staleShare(), m.versionsP50(), m.versionsP99(), m.msP50(), m.msP99(),
+              m.staleShare(), m.versionsP50(), m.versionsP99(), m.msP50(), m.msP99(), m.versionsMean(), m.msMean(),
               counters.staleness.latencies()));
           return Behaviors.same();
         })

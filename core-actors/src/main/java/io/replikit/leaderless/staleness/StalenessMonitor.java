@@ -147,12 +147,15 @@ public final class StalenessMonitor {
     long s = (long) stale.count();
     return new Snapshot(keyspace, c, (long) unchecked.count(), s, c == 0 ? 0 : s / (double) c,
         versionsSample.quantile(0.5), versionsSample.quantile(0.99), msSample.quantile(0.5),
-        msSample.quantile(0.99));
+        msSample.quantile(0.99), s == 0 ? 0 : versions.totalAmount() / s, s == 0 ? 0 : ms.totalAmount() / s);
   }
 
-  /** Counts since start and quantiles of the stale reads' sample (0 when none was stale). */
+  /**
+   * Counts since start, quantiles of the stale reads' sample, and the exact means over every stale read since start
+   * (all 0 when none was stale).
+   */
   public record Snapshot(String keyspace, long checked, long unchecked, long stale, double staleShare,
-      double versionsP50, double versionsP99, double msP50, double msP99) {}
+      double versionsP50, double versionsP99, double msP50, double msP99, double versionsMean, double msMean) {}
 
   /** Algorithm R: a uniform sample of at most {@code capacity} of everything added. Guarded by the monitor. */
   private static final class Reservoir {
