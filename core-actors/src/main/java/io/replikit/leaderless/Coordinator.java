@@ -140,7 +140,8 @@ public final class Coordinator {
   public record GetStaleness(ActorRef<Staleness> replyTo) implements Command, WireMessage {}
 
   /**
-   * Since start: reads checked (every asked replica answered), not checked (stopped at the timeout), stale, their
+   * Since start: reads checked (every asked replica answered), not checked (stopped at the timeout, or read at
+   * {@link Level#LOCAL_QUORUM}: one datacenter's answers are no evidence either way), stale, their
    * share of the checked, quantiles (of a sample) and exact means of how far the stale ones were behind (versions,
    * ms; 0 when none was), and the measured latencies for {@link io.replikit.leaderless.staleness.PbsCalculator}.
    */
