@@ -16,8 +16,9 @@ import java.util.function.LongSupplier;
  * goes to all n replicas of the key's preference list on the {@link Ring} in parallel and is answered once w of them
  * acknowledged (a write) or r of them answered (a read), or with {@link QuorumFailed} saying how many did within
  * the keyspace's timeout. A write is applied by the first reachable home replica of the list, which mints its dot,
- * and then merged into the others; if that replica has not answered within three quarters of the timeout (down but
- * not yet detected), the next home is asked to mint too, so a write succeeds while w other replicas are up. A
+ * and then merged into the others; if that replica has not answered within {@link Keyspace#mintDeadline()} (the
+ * keyspace's fall-over-after, by default three quarters of the timeout: down but not yet detected), the next home is
+ * asked to mint too, so a write succeeds while w other replicas are up. A
  * minting that was only slow then leaves two siblings with the same value (nothing is lost; the reply's context
  * covers every minting seen before the reply; the client's next write merges them). A read merges what its replicas
  * answered (concurrent values come back as siblings, with the context the next write should carry) and repairs
@@ -126,9 +127,13 @@ public final class Coordinator {
   public record QuorumFailed(String operation, String key, int needed, int answered, int asked, String detail)
       implements PutReply, GetReply {}
 
-  /** Counts since start: requests, failures, and repairs sent by reads. */
-  public record Status(String keyspace, String node, long writes, long reads, long failed, long readRepairs)
-      implements WireMessage {}
+  /**
+   * Counts since start: requests, failures, repairs sent by reads, and {@code sloppyWrites}: writes answered
+   * {@link PutOk} with at least one stand-in among the replicas that had acknowledged them (a sloppy quorum; until
+   * its hints are handed off, a read of the homes may miss such a write).
+   */
+  public record Status(String keyspace, String node, long writes, long reads, long failed, long readRepairs,
+      long sloppyWrites) implements WireMessage {}
 
   /**
    * Asks how stale this coordinator's reads were (see {@link io.replikit.leaderless.staleness.StalenessCheck}) and
@@ -137,12 +142,13 @@ public final class Coordinator {
   public record GetStaleness(ActorRef<Staleness> replyTo) implements Command, WireMessage {}
 
   /**
-   * Since start: reads checked (every asked replica answered), not checked (stopped at the timeout), stale, their
-   * share of the checked, quantiles of how far the stale ones were behind (versions, ms; 0 when none was), and the
-   * measured latencies for {@link io.replikit.leaderless.staleness.PbsCalculator}.
+   * Since start: reads checked (every asked replica answered), not checked (stopped at the timeout, or read at
+   * {@link Level#LOCAL_QUORUM}: one datacenter's answers are no evidence either way), stale, their
+   * share of the checked, quantiles (of a sample) and exact means of how far the stale ones were behind (versions,
+   * ms; 0 when none was), and the measured latencies for {@link io.replikit.leaderless.staleness.PbsCalculator}.
    */
   public record Staleness(String keyspace, String node, long checked, long unchecked, long stale, double staleShare,
-      double versionsP50, double versionsP99, double msP50, double msP99,
+      double versionsP50, double versionsP99, double msP50, double msP99, double versionsMean, double msMean,
       io.replikit.leaderless.staleness.LatencySamples latencies) implements WireMessage {}
 
   /**

@@ -31,9 +31,14 @@ import java.util.TreeMap;
  * @param hintWindow how long a stand-in keeps a hint it could not hand back (Cassandra's max_hint_window, 3 h);
  *     older hints are dropped and counted, anti-entropy repairs what they held
  * @param handoffInterval how often a stand-in offers its hints to the homes that are reachable again
+ * @param fallOverAfter how long a write waits for the home asked to apply (mint) it before it asks the next home too
+ *     (a home down but not yet detected, or blocked); null: three quarters of {@code timeout}. Must be positive and
+ *     shorter than {@code timeout}. Shorter fails over sooner, and more often leaves a slow home's minting beside
+ *     the next one's as two siblings of the same value; longer leaves the next home less of the timeout.
  */
 public record Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair,
-    Map<String, Integer> datacenters, boolean sloppyQuorum, Duration hintWindow, Duration handoffInterval) {
+    Map<String, Integer> datacenters, boolean sloppyQuorum, Duration hintWindow, Duration handoffInterval,
+    Duration fallOverAfter) {
 
   /** Cassandra's default max_hint_window. */
   public static final Duration DEFAULT_HINT_WINDOW = Duration.ofHours(3);
@@ -100,6 +105,11 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
       throw new IllegalArgumentException("keyspace " + name + ": handoff-interval must be positive, was "
           + handoffInterval);
     }
+    if (fallOverAfter != null && (fallOverAfter.isNegative() || fallOverAfter.isZero()
+        || fallOverAfter.compareTo(timeout) >= 0)) {
+      throw new IllegalArgumentException("keyspace " + name + ": fall-over-after must be positive and shorter than the "
+          + "request timeout (" + timeout.toMillis() + " ms), was " + fallOverAfter.toMillis() + " ms");
+    }
     datacenters = datacenters == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(datacenters));
     if (!datacenters.isEmpty()) {
       int sum = 0;
@@ -115,6 +125,12 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
             + " replicas " + datacenters + " (n must be their sum)");
       }
     }
+  }
+
+  /** Minting falls over after three quarters of the timeout. */
+  public Keyspace(String name, int n, int w, int r, Duration timeout, Conflicts conflicts, ReadRepair readRepair,
+      Map<String, Integer> datacenters, boolean sloppyQuorum, Duration hintWindow, Duration handoffInterval) {
+    this(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow, handoffInterval, null);
   }
 
   /** Strict quorums (no sloppy quorum), the default hint window and handoff interval. */
@@ -153,10 +169,38 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
       return new Keyspace(name, n, c.getInt("w"), c.getInt("r"), c.getDuration("request-timeout"),
           Conflicts.parse("replikit.leaderless.conflicts", c.getString("conflicts")),
           ReadRepair.parse("replikit.leaderless.read-repair", c.getString("read-repair")), perDc,
-          c.getBoolean("sloppy-quorum"), c.getDuration("hint-window"), c.getDuration("handoff-interval"));
+          c.getBoolean("sloppy-quorum"), c.getDuration("hint-window"), c.getDuration("handoff-interval"),
+          fallOverAfter(c));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
     }
+  }
+
+  /** {@code fall-over-after}: "auto" (null: three quarters of the timeout) or a duration. */
+  private static Duration fallOverAfter(Config c) {
+    if (c.getValue("fall-over-after").valueType() == com.typesafe.config.ConfigValueType.STRING
+        && c.getString("fall-over-after").trim().equalsIgnoreCase("auto")) {
+      return null;
+    }
+    return c.getDuration("fall-over-after");
+  }
+
+  /**
+   * How long a write waits for its minting home before it asks the next home too: {@link #fallOverAfter()}, or three
+   * quarters of the timeout when that is null (a minter this slow would nearly have failed the write anyway, so a
+   * home that is merely slow rarely causes a second minting, and the next home keeps a quarter of the timeout).
+   */
+  public Duration mintDeadline() {
+    return fallOverAfter != null ? fallOverAfter : timeout.multipliedBy(3).dividedBy(4);
+  }
+
+  /**
+   * The keyspace whose writes ask the next home to mint after {@code after} without an answer (positive, shorter
+   * than the timeout); null: three quarters of the timeout.
+   */
+  public Keyspace withFallOverAfter(Duration after) {
+    return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow,
+        handoffInterval, after);
   }
 
   /** Whether a read after an acknowledged write overlaps it on some replica (w + r > n). */
@@ -166,22 +210,22 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
 
   public Keyspace withQuorum(int w, int r) {
     return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow,
-        handoffInterval);
+        handoffInterval, fallOverAfter);
   }
 
   public Keyspace withConflicts(Conflicts c) {
     return new Keyspace(name, n, w, r, timeout, c, readRepair, datacenters, sloppyQuorum, hintWindow,
-        handoffInterval);
+        handoffInterval, fallOverAfter);
   }
 
   public Keyspace withReadRepair(ReadRepair rr) {
     return new Keyspace(name, n, w, r, timeout, conflicts, rr, datacenters, sloppyQuorum, hintWindow,
-        handoffInterval);
+        handoffInterval, fallOverAfter);
   }
 
   public Keyspace withTimeout(Duration t) {
     return new Keyspace(name, n, w, r, t, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow,
-        handoffInterval);
+        handoffInterval, fallOverAfter);
   }
 
   /**
@@ -191,12 +235,39 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
   public Keyspace withDatacenters(Map<String, Integer> perDatacenter) {
     int sum = perDatacenter.values().stream().mapToInt(Integer::intValue).sum();
     return new Keyspace(name, sum, w, r, timeout, conflicts, readRepair, perDatacenter, sloppyQuorum, hintWindow,
-        handoffInterval);
+        handoffInterval, fallOverAfter);
   }
 
   /** Whether replicas are placed per datacenter. */
   public boolean perDatacenter() {
     return !datacenters.isEmpty();
+  }
+
+  /**
+   * The key's home replicas on {@code ring} as this keyspace places them: its first n nodes, or each datacenter's
+   * share ({@link #datacenters()}). The one placement that coordinators and anti-entropy both use.
+   */
+  public java.util.List<io.replikit.leaderless.ring.RingNode> homes(io.replikit.leaderless.ring.Ring ring,
+      String key) {
+    return perDatacenter() ? ring.preferenceList(key, datacenters) : ring.preferenceList(key, n);
+  }
+
+  /** The home replicas of every key whose token is {@code token} (the same placement as {@link #homes}). */
+  public java.util.List<io.replikit.leaderless.ring.RingNode> homesAt(io.replikit.leaderless.ring.Ring ring,
+      long token) {
+    return perDatacenter() ? ring.preferenceListAt(token, datacenters) : ring.preferenceListAt(token, n);
+  }
+
+  /**
+   * The token ranges whose keys {@code node} is a home replica of (the same placement as {@link #homes}); none for a
+   * node that is not on the ring.
+   */
+  public java.util.List<io.replikit.leaderless.ring.TokenRange> rangesOf(io.replikit.leaderless.ring.Ring ring,
+      String node) {
+    if (!ring.contains(node)) {
+      return java.util.List.of();
+    }
+    return perDatacenter() ? ring.rangesOf(node, datacenters) : ring.rangesOf(node, n);
   }
 
   /**
@@ -206,18 +277,18 @@ public record Keyspace(String name, int n, int w, int r, Duration timeout, Confl
    */
   public Keyspace withSloppyQuorum(boolean sloppy) {
     return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppy, hintWindow,
-        handoffInterval);
+        handoffInterval, fallOverAfter);
   }
 
   /** The keyspace whose stand-ins drop hints older than {@code window} (positive). */
   public Keyspace withHintWindow(Duration window) {
     return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, window,
-        handoffInterval);
+        handoffInterval, fallOverAfter);
   }
 
   /** The keyspace whose stand-ins offer their hints to reachable homes every {@code interval} (positive). */
   public Keyspace withHandoffInterval(Duration interval) {
     return new Keyspace(name, n, w, r, timeout, conflicts, readRepair, datacenters, sloppyQuorum, hintWindow,
-        interval);
+        interval, fallOverAfter);
   }
 }

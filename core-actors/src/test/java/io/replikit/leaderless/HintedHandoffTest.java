@@ -190,6 +190,30 @@ class HintedHandoffTest {
   }
 
   @Test
+  void theCoordinatorCountsTheWritesAcknowledgedWithAStandIn() {
+    startNodes(true, Duration.ofHours(3));
+    String key = "cart:7";
+    String via = homes(key).get(0);
+    putOk(via, key, "all homes up", 3);
+    assertEquals(0, coordinatorStatus(via).sloppyWrites(), "every home acknowledged: not sloppy");
+
+    String down = homes(key).get(2);
+    crash(down);
+    Coordinator.PutOk ok = putOk(via, key, "a home down", 3);
+    assertTrue(ok.replicas().contains(standInFor(key, down)), ok.toString());
+    putOk(via, "other:" + key, "elsewhere", 1); // minted and acknowledged by a home alone
+    Coordinator.Status s = coordinatorStatus(via);
+    assertEquals(1, s.sloppyWrites(), "the write a stand-in acknowledged is counted once: " + s);
+    assertEquals(3, s.writes(), s.toString());
+  }
+
+  private Coordinator.Status coordinatorStatus(String node) {
+    TestProbe<Coordinator.Status> probe = kit.createTestProbe();
+    coordinators.get(node).tell(new Coordinator.GetStatus(probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  @Test
   void aHintSurvivesTheStandInsRestartAndIsStillHandedOff() {
     startNodes(true, Duration.ofHours(3));
     String key = "profile:9";
@@ -298,6 +322,29 @@ class HintedHandoffTest {
     Coordinator.PutOk ok = putOk(via, key, "ok", 2);
     assertEquals(Set.copyOf(homes.subList(1, 3)), Set.copyOf(ok.replicas()), ok.toString());
     assertEquals(ok.context(), fetch(homes.get(1), key).set().context(), "the reply's context is the minted write's");
+  }
+
+  @Test
+  void aShortFallOverAfterAsksTheNextHomeLongBeforeTheDefaultWould() {
+    startNodes(false, Duration.ofHours(3));
+    keyspace = keyspace.withFallOverAfter(Duration.ofMillis(100));
+    String key = "user:8";
+    List<String> homes = homes(key);
+    String via = outsiders(key).get(0);
+    ActorRef<Coordinator.Command> quick = kit.spawn(Coordinator.create(keyspace, ring, via, transport),
+        keyspace.name() + "-quick-fall-over");
+    extra.add(quick);
+    // slow, not down: far below the default deadline (2.25 s), far above the configured 100 ms
+    transport.slow(ReplicaId.of(via), ReplicaId.of(homes.get(0)), Duration.ofMillis(1200));
+    TestProbe<Coordinator.PutReply> probe = kit.createTestProbe();
+    quick.tell(new Coordinator.Put(key, text("v"), VersionVector.empty(), new Coordinator.Quorum(2, 0),
+        probe.getRef()));
+    assertInstanceOf(Coordinator.PutOk.class, probe.receiveMessage(WAIT));
+    kit.createTestProbe().awaitAssert(WAIT, () -> {
+      Coordinator.GetOk read = get(coordinators.get(homes.get(1)), key, 3);
+      assertEquals(List.of(text("v"), text("v")), read.values(), "the next home minted too, as configured");
+      return null;
+    });
   }
 
   @Test

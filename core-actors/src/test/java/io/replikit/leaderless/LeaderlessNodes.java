@@ -144,9 +144,7 @@ final class LeaderlessNodes implements AutoCloseable {
 
   /** The key's home replicas, in preference-list order. */
   List<String> homes(String key) {
-    List<RingNode> homes = keyspace.perDatacenter() ? ring.preferenceList(key, keyspace.datacenters())
-        : ring.preferenceList(key, keyspace.n());
-    return homes.stream().map(RingNode::id).toList();
+    return keyspace.homes(ring, key).stream().map(RingNode::id).toList();
   }
 
   /** A node that is not a home replica of {@code key}: it coordinates without holding the key. */

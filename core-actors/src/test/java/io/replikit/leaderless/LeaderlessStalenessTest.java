@@ -296,6 +296,8 @@ class LeaderlessStalenessTest {
     assertEquals(2.0, s.versionsP99());
     assertEquals(250.0, s.msP99());
     assertEquals(100.0, s.msP50());
+    assertEquals(1.5, s.versionsMean(), "(1 + 2) / 2 stale reads");
+    assertEquals(175.0, s.msMean(), "(250 + 100) / 2 stale reads");
     assertEquals(2, registry.get("replikit.leaderless.reads.stale").counter().count());
     assertEquals(350, registry.get("replikit.leaderless.staleness.ms").summary().totalAmount());
     assertEquals(3, registry.get("replikit.leaderless.staleness.versions").summary().totalAmount());

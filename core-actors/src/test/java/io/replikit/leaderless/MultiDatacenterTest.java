@@ -91,6 +91,31 @@ class MultiDatacenterTest {
   }
 
   @Test
+  void aLocalQuorumReadIsCountedUncheckedNotJudgedOnOneDatacentersAnswers() {
+    nodes(Map.of("dc-a", 3, "dc-b", 3));
+    String key = "user:7";
+    // dc-a never gets the write: acknowledged by dc-b's replicas alone (w = 2 anywhere)
+    cutTheDatacentersApart();
+    assertInstanceOf(Coordinator.PutOk.class, put("b1", key, "far", Coordinator.Quorum.DEFAULT));
+    cluster.transport.heal();
+    Coordinator.GetOk local = assertInstanceOf(Coordinator.GetOk.class,
+        get("a1", key, Coordinator.Quorum.LOCAL_QUORUM));
+    assertEquals(List.of(), local.values(), "dc-a's replicas missed the write: the local read is stale");
+    Coordinator.Staleness s = kit.createTestProbe().awaitAssert(WAIT, () -> {
+      TestProbe<Coordinator.Staleness> probe = kit.createTestProbe();
+      cluster.coordinators.get("a1").tell(new Coordinator.GetStaleness(probe.getRef()));
+      Coordinator.Staleness now = probe.receiveMessage(WAIT);
+      assertEquals(1, now.unchecked(), "the local read is counted unchecked: " + now);
+      return now;
+    });
+    // judged on dc-a's answers alone it would have passed as fresh: none of them holds the write
+    assertEquals(0, s.checked(), s.toString());
+    assertEquals(0, s.stale(), s.toString());
+    assertTrue(s.latencies().positions().stream().allMatch(p -> p.r().isEmpty()),
+        "its positions are not the writes': no read latency sampled " + s.latencies());
+  }
+
+  @Test
   void everyKeyHasItsShareOfReplicasInEachDatacenterAndAWriteReachesThemAll() {
     nodes(Map.of("dc-a", 3, "dc-b", 3));
     String key = "user:1";

@@ -5,6 +5,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
+import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
 import io.replikit.leaderless.ring.Ring;
 import io.replikit.leaderless.ring.RingNode;
@@ -79,8 +80,8 @@ public final class AntiEntropyDriver {
 
   private final ActorContext<StorageReplica.Command> ctx;
   private final String keyspace;
+  private final Keyspace placement;
   private final String self;
-  private final int n;
   private final ReplicaTransport transport;
   private final AntiEntropySettings settings;
   private final TokenBucket bucket;
@@ -101,12 +102,12 @@ public final class AntiEntropyDriver {
   private long bytesSent;
 
   public AntiEntropyDriver(ActorContext<StorageReplica.Command> ctx, TimerScheduler<StorageReplica.Command> timers,
-      String keyspace, String self, int n, ReplicaTransport transport, Ring ring, AntiEntropySettings settings,
+      Keyspace keyspace, String self, ReplicaTransport transport, Ring ring, AntiEntropySettings settings,
       LongSupplier nanoClock) {
     this.ctx = ctx;
-    this.keyspace = keyspace;
+    this.keyspace = keyspace.name();
+    this.placement = keyspace;
     this.self = self;
-    this.n = n;
     this.transport = transport;
     this.settings = settings;
     this.nanoClock = nanoClock;
@@ -114,7 +115,8 @@ public final class AntiEntropyDriver {
     this.serialization = SerializationExtension.get(ctx.getSystem());
     this.storedAdapter = ctx.messageAdapter(StorageReplica.StoreReply.class, RepairStored::new);
     this.fetchedAdapter = ctx.messageAdapter(StorageReplica.Fetched.class, RepairFetched::new);
-    this.trees = new AntiEntropyTrees(ring, self, n, settings.segments(), settings.fanOut());
+    this.inert = ring == null;
+    this.trees = treesFor(ring);
     if (ring != null && settings.enabled()) {
       timers.startTimerWithFixedDelay(TICK, new Tick(), settings.interval());
     }
@@ -122,6 +124,19 @@ public final class AntiEntropyDriver {
   }
 
   private final TimerScheduler<StorageReplica.Command> timers;
+  /** Created without a ring: no trees, no timer, ring updates ignored. */
+  private final boolean inert;
+
+  /** The trees for {@code ring}; none (logged) when the keyspace cannot be placed on it, which must not stop us. */
+  private AntiEntropyTrees treesFor(Ring ring) {
+    try {
+      return new AntiEntropyTrees(ring, placement, self, settings.segments(), settings.fanOut());
+    } catch (IllegalArgumentException e) {
+      ctx.getLog().warn("anti-entropy of {} at {}: cannot place the keyspace on ring {}: {}; no trees kept", keyspace,
+          self, ring, e.getMessage());
+      return new AntiEntropyTrees(null, placement, self, settings.segments(), settings.fanOut());
+    }
+  }
 
   /** The replica's event handler calls this for every set it journals (and replays). */
   public void stored(String key, DottedVersionVectorSet set) {
@@ -172,8 +187,13 @@ public final class AntiEntropyDriver {
       g.replyTo().tell(new AntiEntropy.Status(keyspace, self, settings.enabled() && trees.ring() != null,
           trees.ranges().size(), exchanges, abandoned, keysRepaired, deferredKeys, bytesSent));
     } else if (command instanceof AntiEntropy.UpdateRing u) {
-      trees = new AntiEntropyTrees(u.ring(), self, n, settings.segments(), settings.fanOut());
+      if (inert || u.ring() == null) {
+        return; // a replica created without anti-entropy keeps none, whoever announces rings
+      }
+      trees = treesFor(u.ring());
       keys.forEach(trees::put);
+      ctx.getLog().info("anti-entropy of {} at {}: ring changed, {} trees rebuilt from {} keys", keyspace, self,
+          trees.ranges().size(), keys.size());
       cursor = 0;
       if (running != null) {
         finish(false); // its range may no longer exist
@@ -185,7 +205,7 @@ public final class AntiEntropyDriver {
   private List<Pair> allPairs() {
     List<Pair> out = new ArrayList<>();
     for (TokenRange r : trees.ranges()) {
-      for (RingNode peer : trees.ring().preferenceListAt(r.endInclusive(), n)) {
+      for (RingNode peer : trees.replicasOf(r)) {
         if (!peer.id().equals(self)) {
           out.add(new Pair(r, peer.id(), null));
         }

@@ -28,6 +28,8 @@ public final class CoordinatorBehavior {
     final AtomicLong reads = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong readRepairs = new AtomicLong();
+    /** Writes acknowledged with at least one stand-in among the acknowledgements. */
+    final AtomicLong sloppyWrites = new AtomicLong();
     /** Staleness of reads and request latencies; see io.replikit.leaderless.staleness. */
     StalenessMonitor staleness;
     LongSupplier wallMillis = System::currentTimeMillis;
@@ -93,13 +95,13 @@ public final class CoordinatorBehavior {
             : running(ctx, keyspace, u.ring(), self, transport, wallMillis, counters))
         .onMessage(Coordinator.GetStatus.class, s -> {
           s.replyTo().tell(new Coordinator.Status(keyspace.name(), self, counters.writes.get(), counters.reads.get(),
-              counters.failed.get(), counters.readRepairs.get()));
+              counters.failed.get(), counters.readRepairs.get(), counters.sloppyWrites.get()));
           return Behaviors.same();
         })
         .onMessage(Coordinator.GetStaleness.class, s -> {
           StalenessMonitor.Snapshot m = counters.staleness.snapshot();
           s.replyTo().tell(new Coordinator.Staleness(keyspace.name(), self, m.checked(), m.unchecked(), m.stale(),
-              m.staleShare(), m.versionsP50(), m.versionsP99(), m.msP50(), m.msP99(),
+              m.staleShare(), m.versionsP50(), m.versionsP99(), m.msP50(), m.msP99(), m.versionsMean(), m.msMean(),
               counters.staleness.latencies()));
           return Behaviors.same();
         })
@@ -125,8 +127,7 @@ public final class CoordinatorBehavior {
       return keyspace.perDatacenter() ? ring.sloppyPreferenceList(key, keyspace.datacenters(), up)
           : ring.sloppyPreferenceList(key, keyspace.n(), up);
     }
-    List<RingNode> homes = keyspace.perDatacenter() ? ring.preferenceList(key, keyspace.datacenters())
-        : ring.preferenceList(key, keyspace.n());
+    List<RingNode> homes = keyspace.homes(ring, key);
     return homes.stream().map(h -> new Placement(h, null)).toList();
   }
 

@@ -55,8 +55,10 @@ final class GetRequest {
       ActorRef<StorageReplica.StoreReply> repairs = ctx.messageAdapter(StorageReplica.StoreReply.class,
           Repaired::new);
       Run run = new Run(keyspace, get, rule, replicas.size(), self, transport, counters, repairs);
-      run.timing = RequestTiming.start(counters.staleness, counters.wallMillis.getAsLong(),
-          replicas.stream().map(RingNode::id).toList());
+      boolean local = get.quorum() != null && get.quorum().level() == Coordinator.Level.LOCAL_QUORUM;
+      List<String> ids = replicas.stream().map(RingNode::id).toList();
+      run.timing = local ? RequestTiming.unjudged(counters.staleness, counters.wallMillis.getAsLong(), ids)
+          : RequestTiming.start(counters.staleness, counters.wallMillis.getAsLong(), ids);
       for (RingNode node : replicas) {
         String home = hintsFor.get(node.id());
         transport.send(ReplicaId.of(self), ReplicaId.of(node.id()), home == null

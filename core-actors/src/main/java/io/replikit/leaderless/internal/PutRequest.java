@@ -27,7 +27,8 @@ import java.util.Set;
  * lost on the floor.
  *
  * <p>Minting falls over: the first reachable home is asked to mint; if it has not answered within the minting deadline
- * (three quarters of the timeout: down but not yet detected, or blocked), the next reachable home is asked too, and so
+ * ({@link Keyspace#mintDeadline()}, by default three quarters of the timeout: down but not yet detected, or blocked),
+ * the next reachable home is asked too, and so
  * on. A minting that was only slow may then also arrive: its set is merged and replicated like the first, so nothing is
  * lost, and the reply's context covers every minting seen before the reply. A minting that arrives after the reply
  * leaves two siblings with the same value (two dots for one put), which the client's next write, carrying the context
@@ -52,10 +53,10 @@ final class PutRequest {
       String self, ReplicaTransport transport, long wallMillis, CoordinatorBehavior.Counters counters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Timeout.INSTANCE, keyspace.timeout());
-      // three quarters of the timeout: a put whose minter is this slow would nearly have failed anyway, so a
-      // replica that is merely slow (a cold JVM, a journal hiccup) rarely causes a second minting, and the next home
-      // still has a quarter of the timeout to mint and replicate (milliseconds when it is up)
-      Duration mintDeadline = keyspace.timeout().multipliedBy(3).dividedBy(4);
+      // fall-over-after, by default three quarters of the timeout: a put whose minter is this slow would nearly have
+      // failed anyway, so a replica that is merely slow (a cold JVM, a journal hiccup) rarely causes a second
+      // minting, and the next home still has a quarter of the timeout to mint and replicate (milliseconds when up)
+      Duration mintDeadline = keyspace.mintDeadline();
       ActorRef<StorageReplica.StoreReply> replies = ctx.messageAdapter(StorageReplica.StoreReply.class, Reply::new);
       // the homes that may mint, reachable ones first (in a sloppy quorum every home placed is reachable)
       List<String> minters = new ArrayList<>();
@@ -93,6 +94,8 @@ final class PutRequest {
       };
       mintNext.run();
       Set<String> acked = new LinkedHashSet<>();
+      Set<String> standIns = new java.util.HashSet<>();
+      targets.stream().filter(Placement::isHint).forEach(p -> standIns.add(p.node().id()));
       List<String> refusals = new ArrayList<>();
       boolean[] replied = {false};
       // every minting answered so far, merged: the reply's context covers all of it
@@ -103,6 +106,9 @@ final class PutRequest {
         }
         if (!replied[0] && minted[0] != null && rule.met(acked)) {
           replied[0] = true;
+          if (acked.stream().anyMatch(standIns::contains)) {
+            counters.sloppyWrites.incrementAndGet();
+          }
           put.replyTo().tell(new Coordinator.PutOk(put.key(), minted[0].context(), acked.size(),
               List.copyOf(acked)));
         }

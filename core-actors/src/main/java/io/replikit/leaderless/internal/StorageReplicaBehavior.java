@@ -69,7 +69,7 @@ public final class StorageReplicaBehavior
       transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
       ActorRef<StorageReplica.Command> hints = ctx.spawn(HintStore.create(keyspace, self, transport, clock), "hints");
       return new StorageReplicaBehavior(ctx, keyspace, self, hints, new AntiEntropyDriver(ctx, timers,
-          keyspace.name(), self, keyspace.n(), transport, ring, antiEntropy, System::nanoTime));
+          keyspace, self, transport, ring, antiEntropy, System::nanoTime));
     }));
   }
 

@@ -174,6 +174,17 @@ public final class Ring {
     return Collections.unmodifiableList(result);
   }
 
+  /**
+   * The per-datacenter home replicas of any key whose token is {@code token} (as {@link #preferenceList(String, Map)}
+   * for a key): for anti-entropy of a keyspace placed per datacenter.
+   */
+  public List<RingNode> preferenceListAt(long token, Map<String, Integer> perDatacenter) {
+    int start = startAt(token);
+    List<RingNode> result = new ArrayList<>();
+    requireDatacenters(perDatacenter).forEach((dc, n) -> result.addAll(walk(start, inDc(dc), n)));
+    return Collections.unmodifiableList(result);
+  }
+
   /** Every arc between consecutive vnode tokens, in ring order; together they cover the ring exactly once. */
   public List<TokenRange> ranges() {
     List<TokenRange> result = new ArrayList<>();
@@ -197,6 +208,28 @@ public final class Ring {
       }
     }
     return Collections.unmodifiableList(result);
+  }
+
+  /**
+   * The same for a keyspace placed per datacenter: the arcs whose keys have {@code nodeId} in their per-datacenter
+   * preference list ({@link #preferenceList(String, Map)}), in ring order.
+   */
+  public List<TokenRange> rangesOf(String nodeId, Map<String, Integer> perDatacenter) {
+    int node = requireNode(nodeId);
+    Map<String, Integer> dcs = requireDatacenters(perDatacenter);
+    List<TokenRange> result = new ArrayList<>();
+    for (int i : arcEnds()) {
+      Integer inOwnDc = dcs.get(nodes[node].datacenter());
+      if (inOwnDc != null && walk(i, inDc(nodes[node].datacenter()), inOwnDc).contains(nodes[node])) {
+        result.add(arcEndingAt(i));
+      }
+    }
+    return Collections.unmodifiableList(result);
+  }
+
+  /** Whether {@code nodeId} is a member. */
+  public boolean contains(String nodeId) {
+    return nodeId != null && indexOf(nodeId) >= 0;
   }
 
   /** The arc the key's token falls in; empty only for an empty ring. */

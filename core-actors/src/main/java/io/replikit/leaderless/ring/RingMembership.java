@@ -13,6 +13,8 @@ import akka.cluster.typed.Subscribe;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.replikit.leaderless.Coordinator;
+import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.antientropy.AntiEntropy;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -21,13 +23,16 @@ import java.util.Set;
 
 /**
  * Keeps a {@link Ring} of the Up members of the Akka Cluster this node belongs to (optionally only those with a given
- * role) and tells every registered {@link Coordinator} {@link Coordinator.UpdateRing} whenever that set changes. A
+ * role) and tells every registered {@link Coordinator} {@link Coordinator.UpdateRing}, and every registered
+ * {@link StorageReplica} {@link AntiEntropy.UpdateRing} (its anti-entropy trees follow the ring), whenever that set
+ * changes. A
  * member's ring node id is what follows {@link Settings#nodeIdRolePrefix} in one of its roles (say the role
  * {@code replikit-node:n1} gives {@code n1}), or its address ({@code host:port}) when it has no such role; its
  * datacenter is {@code member.dataCenter()}. Storage replicas must register under that same id.
  *
  * <p>Guarantees: a member is on the ring from the MemberUp this node saw until it is seen Leaving, Exiting, Down or
- * Removed; every coordinator registered hears the latest ring (and the current one on registration). Unreachable
+ * Removed; every coordinator and replica registered hears the latest ring (and the current one on registration).
+ * Unreachable
  * members stay on the ring (Dynamo's choice: reachability flaps, placement should not; requests time out or go to
  * stand-ins instead). Does not survive: two nodes seeing membership at different moments place a key on different
  * replicas for a short while (a request may then miss a quorum, never a committed write's overlap once gossip
@@ -40,6 +45,13 @@ public final class RingMembership {
 
   /** Adds {@code coordinator} to the coordinators told of ring changes; it is told the current ring at once. */
   public record Register(ActorRef<Coordinator.Command> coordinator) implements Command {}
+
+  /**
+   * Adds {@code replica} (this node's {@link StorageReplica}) to the replicas told of ring changes, as
+   * {@link AntiEntropy.UpdateRing}, so that its anti-entropy trees cover its new ranges; it is told the current ring
+   * at once. A replica created without anti-entropy ignores it.
+   */
+  public record RegisterReplica(ActorRef<StorageReplica.Command> replica) implements Command {}
 
   /** Answers the current ring (empty while no member is Up). */
   public record GetRing(ActorRef<CurrentRing> replyTo) implements Command {}
@@ -107,6 +119,7 @@ public final class RingMembership {
     final Settings settings;
     final Map<akka.actor.Address, RingNode> up = new LinkedHashMap<>();
     final Set<ActorRef<Coordinator.Command>> coordinators = new LinkedHashSet<>();
+    final Set<ActorRef<StorageReplica.Command>> replicas = new LinkedHashSet<>();
     Ring ring;
 
     Shell(ActorContext<Command> ctx, Settings settings) {
@@ -121,6 +134,15 @@ public final class RingMembership {
               ctx.watch(r.coordinator());
               if (ring != null) {
                 r.coordinator().tell(new Coordinator.UpdateRing(ring));
+              }
+            }
+            return Behaviors.same();
+          })
+          .onMessage(RegisterReplica.class, r -> {
+            if (r.replica() != null && replicas.add(r.replica())) {
+              ctx.watch(r.replica());
+              if (ring != null) {
+                r.replica().tell(new AntiEntropy.UpdateRing(ring));
               }
             }
             return Behaviors.same();
@@ -143,6 +165,7 @@ public final class RingMembership {
           })
           .onSignal(Terminated.class, t -> {
             coordinators.removeIf(c -> c.equals(t.getRef()));
+            replicas.removeIf(r -> r.equals(t.getRef()));
             return Behaviors.same();
           })
           .build();
@@ -173,6 +196,9 @@ public final class RingMembership {
       ctx.getLog().info("leaderless ring now has {} nodes: {}", nodes.size(), nodes);
       for (ActorRef<Coordinator.Command> c : coordinators) {
         c.tell(new Coordinator.UpdateRing(ring));
+      }
+      for (ActorRef<StorageReplica.Command> r : replicas) {
+        r.tell(new AntiEntropy.UpdateRing(ring));
       }
       return Behaviors.same();
     }

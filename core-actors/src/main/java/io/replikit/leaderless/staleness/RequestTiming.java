@@ -16,11 +16,14 @@ public final class RequestTiming {
   private final long startMillis;
   private final Map<String, Integer> positions = new HashMap<>();
   private final Map<String, Long> sentNanos = new HashMap<>();
+  /** False for a read that is only counted unchecked: its latencies and verdict would mislead (see unjudged). */
+  private final boolean judged;
   private DottedVersionVectorSet answered;
 
-  private RequestTiming(StalenessMonitor monitor, long startMillis, List<String> replicas) {
+  private RequestTiming(StalenessMonitor monitor, long startMillis, List<String> replicas, boolean judged) {
     this.monitor = monitor;
     this.startMillis = startMillis;
+    this.judged = judged;
     for (int i = 0; i < replicas.size(); i++) {
       positions.putIfAbsent(replicas.get(i), i);
       sentNanos.put(replicas.get(i), startNanos);
@@ -29,7 +32,18 @@ public final class RequestTiming {
 
   /** A request to {@code replicas} (in the order that gives their positions) begins now. */
   public static RequestTiming start(StalenessMonitor monitor, long startMillis, List<String> replicas) {
-    return new RequestTiming(monitor, startMillis, replicas);
+    return new RequestTiming(monitor, startMillis, replicas, true);
+  }
+
+  /**
+   * A read that is not judged: it is counted unchecked, and its latencies are not sampled. For a LOCAL_QUORUM read,
+   * which asks one datacenter's replicas only: "held by w of the replicas that answered" is no evidence of an
+   * acknowledged write when only some replicas of the key answered (a write acknowledged by the other datacenter
+   * would look fresh, and one acknowledged by a local majority at LOCAL_QUORUM stale or not depending on w), and its
+   * positions are indices in the local list, which name other replicas than the write's positions.
+   */
+  public static RequestTiming unjudged(StalenessMonitor monitor, long startMillis, List<String> replicas) {
+    return new RequestTiming(monitor, startMillis, replicas, false);
   }
 
   /** {@code replica} was sent a (further) message now: its round trip counts from here. */
@@ -49,7 +63,7 @@ public final class RequestTiming {
   /** A read's answer from {@code replica}. */
   public void answeredBy(String replica) {
     Integer position = positions.get(replica);
-    if (monitor != null && position != null) {
+    if (monitor != null && position != null && judged) {
       monitor.readAnswered(position, (System.nanoTime() - sentNanos.get(replica)) / 1e6);
     }
   }
@@ -62,7 +76,7 @@ public final class RequestTiming {
   /** The read stopped having seen {@code seen}; {@code complete} when every asked replica answered. */
   public void readDone(int w, java.util.Collection<DottedVersionVectorSet> seen, boolean complete) {
     if (monitor != null) {
-      monitor.readDone(w, startMillis, answered, seen, complete);
+      monitor.readDone(w, startMillis, answered, seen, complete && judged);
     }
   }
 }

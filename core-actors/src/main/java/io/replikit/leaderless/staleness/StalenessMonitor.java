@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  *
  * <p>Meters, tagged {@code keyspace} and {@code node} (Prometheus names with {@code _} for {@code .}):
  * {@code replikit.leaderless.reads.checked} (reads every asked replica answered, so they could be checked),
- * {@code replikit.leaderless.reads.unchecked} (reads that stopped at the timeout with a replica silent),
+ * {@code replikit.leaderless.reads.unchecked} (reads that stopped at the timeout with a replica silent, and
+ * LOCAL_QUORUM reads, which hear one datacenter only and are never judged),
  * {@code replikit.leaderless.reads.stale}, and the distribution summaries {@code replikit.leaderless.staleness.versions}
  * and {@code replikit.leaderless.staleness.ms} of stale reads (how far behind, see {@link StalenessCheck}).
  *
@@ -64,7 +65,7 @@ public final class StalenessMonitor {
     this.checked = Counter.builder("replikit.leaderless.reads.checked")
         .description("reads every asked replica answered, checked for staleness").tags(tags).register(reg);
     this.unchecked = Counter.builder("replikit.leaderless.reads.unchecked")
-        .description("reads that stopped with a replica silent, not checked").tags(tags).register(reg);
+        .description("reads not checked: a replica silent, or a LOCAL_QUORUM read").tags(tags).register(reg);
     this.stale = Counter.builder("replikit.leaderless.reads.stale")
         .description("checked reads that missed an acknowledged write").tags(tags).register(reg);
     this.versions = DistributionSummary.builder("replikit.leaderless.staleness.versions")
@@ -147,12 +148,15 @@ public final class StalenessMonitor {
     long s = (long) stale.count();
     return new Snapshot(keyspace, c, (long) unchecked.count(), s, c == 0 ? 0 : s / (double) c,
         versionsSample.quantile(0.5), versionsSample.quantile(0.99), msSample.quantile(0.5),
-        msSample.quantile(0.99));
+        msSample.quantile(0.99), s == 0 ? 0 : versions.totalAmount() / s, s == 0 ? 0 : ms.totalAmount() / s);
   }
 
-  /** Counts since start and quantiles of the stale reads' sample (0 when none was stale). */
+  /**
+   * Counts since start, quantiles of the stale reads' sample, and the exact means over every stale read since start
+   * (all 0 when none was stale).
+   */
   public record Snapshot(String keyspace, long checked, long unchecked, long stale, double staleShare,
-      double versionsP50, double versionsP99, double msP50, double msP99) {}
+      double versionsP50, double versionsP99, double msP50, double msP99, double versionsMean, double msMean) {}
 
   /** Algorithm R: a uniform sample of at most {@code capacity} of everything added. Guarded by the monitor. */
   private static final class Reservoir {

@@ -43,11 +43,12 @@ import org.junit.jupiter.api.Test;
  */
 class AntiEntropyTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final List<String> NODES = List.of("n1", "n2", "n3", "n4", "n5");
+  private static final List<String> FIVE = List.of("n1", "n2", "n3", "n4", "n5");
   private static final AtomicInteger KEYSPACES = new AtomicInteger();
   private static ActorTestKit kit;
 
   private Keyspace keyspace;
+  private List<String> nodes;
   private FaultyTransport transport;
   private Ring ring;
   private AntiEntropySettings settings;
@@ -84,14 +85,26 @@ class AntiEntropyTest {
   }
 
   private void start(AntiEntropySettings aae) {
-    settings = aae;
-    keyspace = new Keyspace("aae" + KEYSPACES.incrementAndGet(), 3, 2, 2, Duration.ofSeconds(3),
+    Map<String, String> oneDc = new LinkedHashMap<>();
+    FIVE.forEach(n -> oneDc.put(n, "dc1"));
+    start(aae, newKeyspace(), oneDc, 16);
+  }
+
+  private static Keyspace newKeyspace() {
+    return new Keyspace("aae" + KEYSPACES.incrementAndGet(), 3, 2, 2, Duration.ofSeconds(3),
         Keyspace.Conflicts.SIBLINGS, Keyspace.ReadRepair.OFF);
+  }
+
+  /** Nodes (in order) in their datacenters, on a ring of {@code vnodes} virtual nodes each. */
+  private void start(AntiEntropySettings aae, Keyspace ks, Map<String, String> datacenterOf, int vnodes) {
+    settings = aae;
+    keyspace = ks;
+    nodes = List.copyOf(datacenterOf.keySet());
     transport = new FaultyTransport(7, FaultyTransport.Faults.NONE);
     List<RingNode> ringNodes = new ArrayList<>();
-    NODES.forEach(n -> ringNodes.add(new RingNode(n, "dc1")));
-    ring = Ring.of(ringNodes, 16);
-    for (String n : NODES) {
+    datacenterOf.forEach((n, dc) -> ringNodes.add(new RingNode(n, dc)));
+    ring = Ring.of(ringNodes, vnodes);
+    for (String n : nodes) {
       spawnReplica(n);
       coordinators.put(n, kit.spawn(Coordinator.create(keyspace, ring, n, transport, System::currentTimeMillis),
           keyspace.name() + "-coordinator-" + n));
@@ -104,12 +117,12 @@ class AntiEntropyTest {
   }
 
   private List<String> homes(String key) {
-    return ring.preferenceList(key, 3).stream().map(RingNode::id).toList();
+    return keyspace.homes(ring, key).stream().map(RingNode::id).toList();
   }
 
   private void cutOff(String node) {
     Set<ReplicaId> others = new TreeSet<>((a, b) -> a.value().compareTo(b.value()));
-    NODES.stream().filter(n -> !n.equals(node)).forEach(n -> others.add(ReplicaId.of(n)));
+    nodes.stream().filter(n -> !n.equals(node)).forEach(n -> others.add(ReplicaId.of(n)));
     transport.isolate(ReplicaId.of(node), others);
   }
 
@@ -137,7 +150,7 @@ class AntiEntropyTest {
   /** One round on every replica at once (each runs its own exchanges one at a time). */
   private List<AntiEntropy.RoundDone> roundEverywhere() {
     List<TestProbe<AntiEntropy.RoundDone>> probes = new ArrayList<>();
-    for (String n : NODES) {
+    for (String n : nodes) {
       TestProbe<AntiEntropy.RoundDone> probe = kit.createTestProbe();
       replicas.get(n).tell(new AntiEntropy.RunRound(probe.getRef()));
       probes.add(probe);
@@ -164,9 +177,13 @@ class AntiEntropyTest {
 
   /** Keys whose coordinating (first home) replica is not n5, so that they can be written while n5 is cut off. */
   private List<String> keys(int count) {
+    return keysNotMintedBy("n5", count);
+  }
+
+  private List<String> keysNotMintedBy(String node, int count) {
     List<String> keys = new ArrayList<>();
     for (int i = 0; keys.size() < count; i++) {
-      if (!homes("user:" + i).get(0).equals("n5")) {
+      if (!homes("user:" + i).get(0).equals(node)) {
         keys.add("user:" + i);
       }
     }
@@ -241,7 +258,7 @@ class AntiEntropyTest {
     String key = "session:1";
     List<String> homes = homes(key);
     String stale = homes.get(2);
-    String via = NODES.stream().filter(n -> !homes.contains(n)).findFirst().orElseThrow();
+    String via = nodes.stream().filter(n -> !homes.contains(n)).findFirst().orElseThrow();
     Coordinator.PutOk written = put(via, key, "logged-in", VersionVector.empty());
     roundEverywhere();
     assertEquals(1, fetch(stale, key).values().size());
@@ -322,5 +339,96 @@ class AntiEntropyTest {
     assertEquals(a.sync(b), fetch(home, key), "the batch was journaled");
     roundEverywhere();
     assertEveryHomeHoldsTheSameSet(List.of(key));
+  }
+  @Test
+  void inAKeyspacePlacedPerDatacenterAReplicaThatMissedWritesConvergesAfterOneRound() {
+    // two replicas in each of two datacenters of three nodes: a key's replicas are not its first four nodes on the
+    // ring, so trees and exchange partners must follow the per-datacenter placement the coordinators write to
+    Map<String, String> dcs = new LinkedHashMap<>();
+    List.of("a1", "a2", "a3").forEach(n -> dcs.put(n, "dc-a"));
+    List.of("b1", "b2", "b3").forEach(n -> dcs.put(n, "dc-b"));
+    start(AntiEntropySettings.manual(), newKeyspace().withDatacenters(Map.of("dc-a", 2, "dc-b", 2)), dcs, 16);
+    cutOff("b3");
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < 60; i++) {
+      keys.add("user:" + i); // coordinated from dc-a, whose replicas mint first: b3 never has to
+    }
+    for (String k : keys) {
+      put("a1", k, "v-" + k, VersionVector.empty());
+    }
+    transport.heal();
+    List<String> missed = keys.stream().filter(k -> homes(k).contains("b3") && fetch("b3", k).isEmpty()).toList();
+    List<String> elsewhere = missed.stream()
+        .filter(k -> !ring.preferenceList(k, 4).stream().map(RingNode::id).toList().contains("b3")).toList();
+    assertTrue(missed.size() > 10 && !elsewhere.isEmpty(), "b3 missed writes of its keys, some of which it does not "
+        + "hold by the first-four-nodes placement: " + missed + ", " + elsewhere);
+
+    List<AntiEntropy.RoundDone> done = roundEverywhere();
+    for (String k : keys) {
+      assertEquals(4, homes(k).size(), k + " has two replicas in each datacenter");
+    }
+    assertEveryHomeHoldsTheSameSet(keys);
+    assertTrue(done.stream().allMatch(d -> d.abandoned() == 0), "no exchange refused or abandoned: " + done);
+    assertEquals(keyspace.rangesOf(ring, "b3").size(), status("b3").ranges(), "b3 keeps a tree per range it holds");
+  }
+
+  @Test
+  void afterANodeJoinsTheTreesFollowTheNewRangesAndARoundFillsTheNewReplica() {
+    Map<String, String> four = new LinkedHashMap<>();
+    List.of("n1", "n2", "n3", "n4").forEach(n -> four.put(n, "dc1"));
+    start(AntiEntropySettings.manual(), newKeyspace(), four, 16);
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      keys.add("user:" + i);
+    }
+    for (String k : keys) {
+      put("n1", k, "v-" + k, VersionVector.empty());
+    }
+    List<io.replikit.leaderless.ring.TokenRange> rangesBefore = keyspace.rangesOf(ring, "n1");
+
+    // n5 joins: it starts empty on the new ring, and every replica is told the new ring
+    Ring grown = ring.with(new RingNode("n5", "dc1"));
+    ring = grown;
+    nodes = List.of("n1", "n2", "n3", "n4", "n5");
+    spawnReplica("n5");
+    for (String n : List.of("n1", "n2", "n3", "n4")) {
+      replicas.get(n).tell(new AntiEntropy.UpdateRing(grown));
+    }
+    List<String> moved = keys.stream().filter(k -> homes(k).contains("n5")).toList();
+    assertTrue(moved.size() > 10 && moved.stream().allMatch(k -> fetch("n5", k).isEmpty()),
+        "n5 is now a home of keys it does not hold: " + moved);
+    assertEquals(keyspace.rangesOf(grown, "n1").size(), status("n1").ranges(), "n1's trees follow its new ranges");
+    assertTrue(!keyspace.rangesOf(grown, "n1").equals(rangesBefore), "the join changed n1's ranges");
+
+    List<AntiEntropy.RoundDone> done = roundEverywhere();
+    assertTrue(done.stream().allMatch(d -> d.abandoned() == 0), "every pair agrees on the ranges: " + done);
+    assertEveryHomeHoldsTheSameSet(keys);
+  }
+
+  @Test
+  void withAPeriodicIntervalADivergedReplicaConvergesWithoutAnyRoundAsked() {
+    Map<String, String> oneDc = new LinkedHashMap<>();
+    FIVE.forEach(n -> oneDc.put(n, "dc1"));
+    // few virtual nodes: few (range, peer) pairs, so that the round robin comes around quickly
+    start(new AntiEntropySettings(true, Duration.ofMillis(20), Duration.ofSeconds(2), 1024, 32, 1e9, 1_000_000),
+        newKeyspace(), oneDc, 4);
+    cutOff("n5");
+    List<String> keys = keys(30);
+    for (String k : keys) {
+      put("n1", k, "v-" + k, VersionVector.empty());
+    }
+    transport.heal();
+    List<String> missed = keys.stream().filter(k -> homes(k).contains("n5") && fetch("n5", k).isEmpty()).toList();
+    assertTrue(missed.size() > 5, "n5 missed the writes of its keys while cut off: " + missed);
+
+    TestProbe<Object> probe = kit.createTestProbe();
+    probe.awaitAssert(WAIT, Duration.ofMillis(100), () -> {
+      for (String k : missed) {
+        assertFalse(fetch("n5", k).isEmpty(), k + " reached n5 by a periodic exchange");
+      }
+      return null;
+    });
+    assertEveryHomeHoldsTheSameSet(keys);
+    assertTrue(status("n5").enabled(), status("n5").toString());
   }
 }

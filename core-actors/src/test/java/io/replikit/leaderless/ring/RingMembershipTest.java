@@ -17,6 +17,7 @@ import io.replikit.cluster.ReceptionistTransport;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.antientropy.AntiEntropy;
 import io.replikit.testkit.LoopbackCluster;
 import io.replikit.versioning.VersionVector;
 import java.time.Duration;
@@ -94,11 +95,18 @@ class RingMembershipTest {
     memberships.get("n1").tell(new RingMembership.Register(watcher.getRef()));
     Coordinator.UpdateRing initial = watcher.expectMessageClass(Coordinator.UpdateRing.class);
     assertEquals(Set.of("n1", "n2", "n3"), ids(initial.ring()), "told the current ring on registration");
+    // and one registered as a storage replica is told each ring for its anti-entropy trees
+    TestProbe<StorageReplica.Command> replicaWatcher = nodes.get("n1").createTestProbe();
+    memberships.get("n1").tell(new RingMembership.RegisterReplica(replicaWatcher.getRef()));
+    AntiEntropy.UpdateRing replicaInitial = replicaWatcher.expectMessageClass(AntiEntropy.UpdateRing.class);
+    assertEquals(Set.of("n1", "n2", "n3"), ids(replicaInitial.ring()), "a replica is told the current ring too");
 
     Cluster n3 = Cluster.get(nodes.get("n3").system());
     n3.manager().tell(new Leave(n3.selfMember().address()));
     Coordinator.UpdateRing after = watcher.expectMessageClass(Coordinator.UpdateRing.class, WAIT);
     assertEquals(Set.of("n1", "n2"), ids(after.ring()), "n3 left the ring");
+    assertEquals(Set.of("n1", "n2"), ids(replicaWatcher.expectMessageClass(AntiEntropy.UpdateRing.class, WAIT).ring()),
+        "the replica's trees are told n3 left");
     awaitRing("n2", Set.of("n1", "n2"));
 
     // with n3 off the ring every key's replicas are n1 and n2 (w = r = 2 of them)

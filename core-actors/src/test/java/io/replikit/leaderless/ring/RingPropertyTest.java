@@ -246,4 +246,29 @@ class RingPropertyTest {
     int total = byNode.values().stream().mapToInt(List::size).sum();
     assertEquals(arcs.size() * Math.min(n, size), total);
   }
+
+  @Property(seed = "20261203", tries = 60)
+  void perDatacenterRangesOfANodeHoldExactlyTheKeysWhosePerDatacenterListHasIt(@ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 8) int size, @ForAll @IntRange(min = 0, max = 3) int perDc) {
+    Random r = new Random(seed);
+    Ring ring = Ring.of(randomNodes(r, size), 1 + r.nextInt(16));
+    Map<String, Integer> dcs = new TreeMap<>();
+    ring.datacenters().forEach(dc -> dcs.put(dc, perDc));
+    List<Long> probes = new ArrayList<>();
+    for (String key : keys(r, 200)) {
+      probes.add(ring.token(key));
+      assertEquals(ring.preferenceList(key, dcs), ring.preferenceListAt(ring.token(key), dcs), key);
+    }
+    ring.ranges().forEach(arc -> {
+      probes.add(arc.endInclusive());
+      probes.add(arc.endInclusive() + 1);
+    });
+    for (RingNode node : ring.nodes()) {
+      List<TokenRange> ranges = ring.rangesOf(node.id(), dcs);
+      for (long t : probes) {
+        assertEquals(ring.preferenceListAt(t, dcs).contains(node), ranges.stream().anyMatch(a -> a.contains(t)),
+            node + " and token " + t);
+      }
+    }
+  }
 }
