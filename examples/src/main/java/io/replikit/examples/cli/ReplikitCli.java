@@ -8,9 +8,10 @@ import picocli.CommandLine.Command;
  * run with 1.
  */
 @Command(name = "replikit", mixinStandardHelpOptions = true, version = "replikit 0.1.0-SNAPSHOT",
-    description = "Replica actors that replicate a key/value store (Akka Typed; single-leader and multi-leader): demo, "
-        + "serve (a cluster node with an HTTP API, single-leader groups) and bench.",
-    subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class})
+    description = "Replica actors that replicate a key/value store (Akka Typed; single-leader, multi-leader and "
+        + "leaderless): demo, serve (a cluster node with an HTTP API, single-leader groups), bench, and check "
+        + "(seeded fault campaigns judged by consistency checkers).",
+    subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class, CheckCommand.class})
 public final class ReplikitCli {
 
   /** The command line, ready to execute; {@link #main} exits with what it returns. */
