@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "replikit", mixinStandardHelpOptions = true, version = "replikit 0.1.0-SNAPSHOT",
     description = "Replica actors that replicate a key/value store (Akka Typed; single-leader and multi-leader): demo, "
-        + "serve (a cluster node with an HTTP API, single-leader groups) and bench.",
-    subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class})
+        + "serve (a cluster node with an HTTP API, single-leader groups), bench and certs (test keys for TLS "
+        + "between nodes).",
+    subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class, CertsCommand.class})
 public final class ReplikitCli {
 
   /** The command line, ready to execute; {@link #main} exits with what it returns. */
