@@ -13,8 +13,6 @@ import akka.http.javadsl.model.Query;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.Allow;
-import akka.http.javadsl.model.headers.HttpChallenge;
-import akka.http.javadsl.model.headers.WWWAuthenticate;
 import akka.http.javadsl.model.headers.Location;
 import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.model.headers.RetryAfter;
@@ -256,8 +254,7 @@ public final class HttpApi extends AllDirectives {
       LOG.debug("node {}: refused {} {} ({})", node, request.method().value(), request.getUri().path(),
           decision.reason());
       return complete(json(StatusCodes.UNAUTHORIZED, errorBody(decision.reason()),
-          List.of(WWWAuthenticate.create(HttpChallenge.create(HttpAuth.SCHEME, HttpAuth.REALM,
-              decision.errorCode() == null ? Map.of() : Map.of("error", decision.errorCode()))))));
+          List.of(RawHeader.create("WWW-Authenticate", HttpAuth.challenge(decision)))));
     });
   }
 

@@ -161,6 +161,15 @@ public final class HttpAuth {
     return Decision.ALLOWED;
   }
 
+  /**
+   * The {@code WWW-Authenticate} value of a 401 for {@code decision}, as RFC 6750 writes it (quoted parameters:
+   * akka-http's own rendering leaves them bare, which some clients do not parse).
+   */
+  public static String challenge(Decision decision) {
+    return SCHEME + " realm=\"" + REALM + "\""
+        + (decision.errorCode() == null ? "" : ", error=\"" + decision.errorCode() + "\"");
+  }
+
   private static Optional<String> bearer(String header) {
     String h = header.trim();
     int space = h.indexOf(' ');
