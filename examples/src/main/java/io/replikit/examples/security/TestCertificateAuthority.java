@@ -99,7 +99,14 @@ public final class TestCertificateAuthority {
     List<String> made = new ArrayList<>();
     List<String> found = new ArrayList<>();
     try {
-      Files.createDirectories(root);
+      if (!Files.exists(root)) {
+        Files.createDirectories(root);
+        try {
+          Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+          // not a POSIX file system
+        }
+      }
     } catch (IOException e) {
       throw new IllegalArgumentException("could not create the directory " + root + ": " + e.getMessage(), e);
     }
@@ -112,6 +119,7 @@ public final class TestCertificateAuthority {
           "-sigalg", "SHA256withRSA", "-dname", "CN=Replikit test CA", "-ext", "bc:c", "-ext", "ku:c=keyCertSign,cRLSign",
           "-validity", Integer.toString(validityDays), "-keystore", tmp.toString(), "-storetype", "PKCS12",
           "-storepass:env", PASSWORD_ENV, "-keypass:env", PASSWORD_ENV);
+      restrict(tmp);
       moveIntoPlace(tmp, caStore);
       made.add(CA_STORE);
     } else {
@@ -210,6 +218,7 @@ public final class TestCertificateAuthority {
         run(keytool, password, "-importcert", "-noprompt", "-alias", node, "-file", crt.toString(), "-keystore",
             tmp.toString(), "-storepass:env", PASSWORD_ENV);
         checkSignedByThisCa(node, tmp);
+        restrict(tmp);
         moveIntoPlace(tmp, store);
         created.add(store.getFileName().toString());
       } finally {
@@ -464,6 +473,15 @@ public final class TestCertificateAuthority {
       created.add(name);
     } catch (IOException e) {
       throw new IllegalArgumentException("could not write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Private keys are for their owner's eyes only (keytool leaves them as the umask says). */
+  private static void restrict(Path file) {
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException | IOException e) {
+      // not a POSIX file system: the directory's own protection is all there is
     }
   }
 

@@ -120,7 +120,10 @@ public final class ReplikitNode {
             + "admin routes (set it, or REPLIKIT_HTTP_TOKEN, to require 'Authorization: Bearer <token>')",
             settings.node(), settings.httpHost(), settings.httpPort());
       }
-      if (!settings.tls().enabled()) {
+      if (settings.tls().enabled()) {
+        LOG.info("node {}: Artery over TLS with mutual authentication on {}:{} (key store {}, trust store {})",
+            settings.node(), settings.host(), settings.port(), settings.tls().keyStore(), settings.tls().trustStore());
+      } else {
         LOG.info("node {}: Artery runs over plain TCP on {}:{} (replikit.serve.tls.enabled = off): use it on a "
             + "trusted network only", settings.node(), settings.host(), settings.port());
       }

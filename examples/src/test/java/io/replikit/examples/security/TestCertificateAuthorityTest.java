@@ -53,6 +53,10 @@ class TestCertificateAuthorityTest {
       assertEquals(List.of(), leftovers.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(),
           "no temporary file is left behind");
     }
+    for (String secret : List.of("ca.p12", "a1.p12", "password", "a1.conf")) {
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(dir.resolve(secret))), secret + " is readable by its owner only");
+    }
     String password = Files.readString(dir.resolve("password")).trim();
     KeyStore node = KeyStore.getInstance(dir.resolve("a1.p12").toFile(), password.toCharArray());
     X509Certificate leaf = (X509Certificate) node.getCertificateChain("a1")[0];
