@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -134,7 +135,7 @@ public final class HttpAuth {
    *
    * @param authorization every {@code Authorization} header of the request (none: empty)
    */
-  public Decision check(Access access, java.util.List<String> authorization) {
+  public Decision check(Access access, List<String> authorization) {
     if (tokenDigest == null || (access == Access.READ && readsOpen)) {
       return Decision.ALLOWED;
     }
