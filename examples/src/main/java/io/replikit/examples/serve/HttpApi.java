@@ -95,6 +95,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /metrics}: Prometheus text format ({@link ReplicaMetrics}, refreshed for the scrape).
  *   <li>{@code GET /status/{group}}, {@code GET /status}, {@code POST /admin/switchover/{group}?to=NODE},
  *       {@code GET /admin/divergent/{group}}.
+ *   <li>With a token configured ({@link HttpAuth}), writes and {@code /admin} routes need
+ *       {@code Authorization: Bearer <token>}, and reads too when they are closed: 401 with
+ *       {@code WWW-Authenticate: Bearer} otherwise.
  * </ul>
  *
  * <p>Bad input never reaches a replica: malformed JSON 400, a body over {@code max-body-bytes} 413, an unknown
@@ -139,6 +142,7 @@ public final class HttpApi extends AllDirectives {
   private final TokenStore tokens;
   private final PrometheusMeterRegistry registry;
   private final ReplicaMetrics metrics;
+  private final HttpAuth auth;
 
   /**
    * An API whose user tokens live in this JVM only and whose {@code /metrics} has a registry of its own.
@@ -167,6 +171,18 @@ public final class HttpApi extends AllDirectives {
   public HttpApi(ActorSystem<?> system, String node, Map<String, HostedGroup> groups, Map<String, String> peers,
       long maxBodyBytes, Duration readTimeout, Duration writeTimeout, Duration readWaitTimeout,
       Supplier<JsonNode> clusterView, TokenStore tokens, PrometheusMeterRegistry registry) {
+    this(system, node, groups, peers, maxBodyBytes, readTimeout, writeTimeout, readWaitTimeout, clusterView, tokens,
+        registry, HttpAuth.open());
+  }
+
+  /**
+   * @param auth which routes need the bearer token ({@code replikit.serve.auth}); checked before anything else
+   *     of the request is looked at, its body included
+   */
+  public HttpApi(ActorSystem<?> system, String node, Map<String, HostedGroup> groups, Map<String, String> peers,
+      long maxBodyBytes, Duration readTimeout, Duration writeTimeout, Duration readWaitTimeout,
+      Supplier<JsonNode> clusterView, TokenStore tokens, PrometheusMeterRegistry registry, HttpAuth auth) {
+    this.auth = java.util.Objects.requireNonNull(auth, "auth");
     this.system = system;
     this.node = node;
     this.groups = Map.copyOf(groups);
@@ -195,7 +211,8 @@ public final class HttpApi extends AllDirectives {
 
   /** Every route, with JSON answers for rejections (404, 405) and unexpected failures (500). */
   public Route route() {
-    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
+    return handleExceptions(exceptionHandler(), () -> authorized(() -> handleRejections(rejectionHandler(), () ->
+        concat(
         pathPrefix("kv", () -> path(PathMatchers.segment().slash(PathMatchers.segment()), this::kv)),
         pathPrefix("rows", () -> pathPrefix(PathMatchers.segment(), this::rows)),
         path(PathMatchers.segment("tx").slash(PathMatchers.segment()), group ->
@@ -209,7 +226,36 @@ public final class HttpApi extends AllDirectives {
             post(() -> withGroup(group, g -> parameterOptional("to", to ->
                 extractRequest(request -> completeWithFuture(switchover(g, to, request))))))),
         path(PathMatchers.segment("admin").slash("divergent").slash(PathMatchers.segment()), group ->
-            get(() -> withGroup(group, g -> completeWithFuture(divergent(g))))))));
+            get(() -> withGroup(group, g -> completeWithFuture(divergent(g)))))))));
+  }
+
+  /**
+   * The request goes on only when {@link HttpAuth} allows it; otherwise 401 with {@code WWW-Authenticate: Bearer}
+   * and the reason, before the route, the group or the body is looked at (so a refused request learns nothing about
+   * what this node hosts and costs no body read).
+   */
+  private Route authorized(Supplier<Route> inner) {
+    Route route = inner.get();
+    if (!auth.enabled()) {
+      return route;
+    }
+    return extractRequest(request -> {
+      List<String> authorization = new ArrayList<>();
+      for (HttpHeader h : request.getHeaders()) {
+        if (h.is("authorization")) {
+          authorization.add(h.value());
+        }
+      }
+      HttpAuth.Decision decision = auth.check(HttpAuth.access(request.method().value(),
+          request.getUri().path()), authorization);
+      if (decision.allowed()) {
+        return route;
+      }
+      LOG.debug("node {}: refused {} {} ({})", node, request.method().value(), request.getUri().path(),
+          decision.reason());
+      return complete(json(StatusCodes.UNAUTHORIZED, errorBody(decision.reason()),
+          List.of(RawHeader.create("WWW-Authenticate", HttpAuth.challenge(decision)))));
+    });
   }
 
   /** {@code /rows/{group}/{table}} and {@code /rows/{group}/{table}/{primaryKey}}. */

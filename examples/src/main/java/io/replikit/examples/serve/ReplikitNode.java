@@ -114,7 +114,19 @@ public final class ReplikitNode {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       HttpApi api = new HttpApi(system, settings.node(), groups, settings.peers(), settings.maxBodyBytes(),
           settings.readTimeout(), replicaSettings.writeTimeout(), replicaSettings.readWaitTimeout(),
-          () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry);
+          () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry, settings.auth());
+      if (!settings.auth().enabled()) {
+        LOG.warn("node {}: replikit.serve.auth.token is not set: anyone who reaches http://{}:{} can write and run "
+            + "admin routes (set it, or REPLIKIT_HTTP_TOKEN, to require 'Authorization: Bearer <token>')",
+            settings.node(), settings.httpHost(), settings.httpPort());
+      }
+      if (settings.tls().enabled()) {
+        LOG.info("node {}: Artery over TLS with mutual authentication on {}:{} (key store {}, trust store {})",
+            settings.node(), settings.host(), settings.port(), settings.tls().keyStore(), settings.tls().trustStore());
+      } else {
+        LOG.info("node {}: Artery runs over plain TCP on {}:{} (replikit.serve.tls.enabled = off): use it on a "
+            + "trusted network only", settings.node(), settings.host(), settings.port());
+      }
       Cancellable polling = api.metrics().pollEvery(system, api.replicas(), settings.node(),
           settings.metricsInterval());
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),

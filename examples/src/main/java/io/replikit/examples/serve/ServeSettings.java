@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.replikit.examples.security.NodeTls;
 import io.replikit.persistence.ReplikitJournal;
 import io.replikit.logformat.LogFormat;
 import io.replikit.singleleader.ReplicaGroupSpec;
@@ -38,6 +39,8 @@ import java.util.regex.Pattern;
  * @param readTimeout how long reads and status requests wait for the local replica
  * @param handoverTimeout how long a stopping leader waits for its switchover
  * @param metricsInterval how often the replicas' status is polled into the metrics of {@code GET /metrics}
+ * @param auth which HTTP routes need the bearer token ({@code replikit.serve.auth})
+ * @param tls whether and how Artery runs over TLS with mutual authentication ({@code replikit.serve.tls})
  */
 public record ServeSettings(
     String node,
@@ -52,7 +55,9 @@ public record ServeSettings(
     long maxBodyBytes,
     Duration readTimeout,
     Duration handoverTimeout,
-    Duration metricsInterval) {
+    Duration metricsInterval,
+    HttpAuth auth,
+    NodeTls tls) {
 
   /** The actor system name every node uses: cluster members must share it. */
   public static final String SYSTEM_NAME = "replikit";
@@ -252,19 +257,24 @@ public record ServeSettings(
     Duration readTimeout = positiveDuration(c, "read-timeout");
     Duration handoverTimeout = positiveDuration(c, "handover-timeout");
     Duration metricsInterval = positiveDuration(c, "metrics-interval");
+    HttpAuth auth = HttpAuth.fromConfig(config);
+    NodeTls tls = NodeTls.fromConfig(config);
     return new ServeSettings(node, host, port, httpHost, httpPort, seeds, dataDir, groups, peers, maxBody,
-        readTimeout, handoverTimeout, metricsInterval);
+        readTimeout, handoverTimeout, metricsInterval, auth, tls);
   }
 
   /**
-   * The actor system's whole configuration for this node: cluster provider, Artery on {@code host:port}, seed
+   * The actor system's whole configuration for this node: cluster provider, Artery (TCP, or TLS with mutual
+   * authentication when {@code tls} is enabled) on {@code host:port}, Java serialization off, seed
    * nodes, this node's role, its H2 journal under {@code <data-dir>/<node>}, and the HTTP body limit, on top of
    * {@code base}. Also checks that {@code replikit.single-leader} in {@code base} is valid.
    */
   public Config akkaConfig(Config base) {
     Map<String, Object> overlay = new LinkedHashMap<>();
     overlay.put("akka.actor.provider", "cluster");
-    overlay.put("akka.remote.artery.transport", "tcp");
+    overlay.putAll(tls.akkaOverlay()); // tcp, or tls-tcp with mutual authentication
+    // whatever a config file says: nothing but the classes bound to Replikit's markers is read from the wire
+    overlay.put("akka.actor.allow-java-serialization", "off");
     overlay.put("akka.remote.artery.canonical.hostname", host);
     overlay.put("akka.remote.artery.canonical.port", port);
     overlay.put("akka.cluster.seed-nodes", seedNodes);
