@@ -47,8 +47,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SingleLeaderScenarioGroup implements ScenarioGroup {
   private static final AtomicInteger GROUPS = new AtomicInteger();
 
-  /** Where clients read. */
-  public enum Reads { LEADER, SESSION }
+  /**
+   * Where clients read: {@code LEADER} at the leader under its lease; {@code SESSION} at any replica, no older than
+   * the client's session position; {@code ANY} at any replica, whatever it holds (no guarantee at all).
+   */
+  public enum Reads { LEADER, SESSION, ANY }
 
   private final ActorTestKit kit;
   private final ReplicaGroupSpec spec;
@@ -102,8 +105,11 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
       case SYNC -> "sync";
       case SEMI_SYNC -> "semi-sync " + p.method().name().toLowerCase() + " " + p.syncCount();
     };
-    return names.size() + " replicas, " + acks + ", reads " + (reads == Reads.LEADER ? "at the leader under its lease"
-        : "at any replica with session positions");
+    return names.size() + " replicas, " + acks + ", reads " + switch (reads) {
+      case LEADER -> "at the leader under its lease";
+      case SESSION -> "at any replica with session positions";
+      case ANY -> "at any replica, unbounded";
+    };
   }
 
   @Override
@@ -133,7 +139,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
       p.add(Guarantee.NO_LOST_WRITES);
       if (reads == Reads.LEADER) {
         p.add(Guarantee.LINEARIZABLE);
-      } else {
+      } else if (reads == Reads.SESSION) {
         p.addAll(EnumSet.of(Guarantee.READ_YOUR_WRITES, Guarantee.MONOTONIC_READS, Guarantee.CONSISTENT_PREFIX));
       }
     }
@@ -211,7 +217,8 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     } else {
       Random r = clientRandom.computeIfAbsent(client, c -> new Random(seed * 1_000_003L + c));
       via = names.get(r.nextInt(names.size()));
-      consistency = ReadConsistency.atLeast(sessionPosition.getOrDefault(client, 0L));
+      consistency = reads == Reads.ANY ? ReadConsistency.any()
+          : ReadConsistency.atLeast(sessionPosition.getOrDefault(client, 0L));
     }
     return readAt(via, key, consistency, start, reads == Reads.LEADER).thenApply(a -> {
       long end = System.nanoTime();

@@ -50,8 +50,10 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
   private final MultiLeaderSettings settings;
   private final ConflictPolicy policy;
   private final boolean siblings;
+  private final String strategyName;
   private final FaultyTransport transport;
   private final Duration clientTimeout;
+  private final Map<String, Duration> clockAhead;
   private final Map<String, ActorRef<MultiLeaderReplica.Command>> running = new ConcurrentHashMap<>();
   private final ClientGate gate = new ClientGate();
   private int incarnation;
@@ -68,9 +70,12 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
         : new TopologySpec(id, b.kind, members, Map.of());
     this.settings = MultiLeaderSettings.fromConfig(kit.system().settings().config());
     this.siblings = b.strategy instanceof ConflictStrategy.KeepSiblings;
+    this.strategyName = b.strategy.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2")
+        .toLowerCase(java.util.Locale.ROOT);
     this.policy = ConflictPolicy.of(b.strategy);
     this.transport = new FaultyTransport(b.seed, FaultyTransport.Faults.NONE);
     this.clientTimeout = b.clientTimeout;
+    this.clockAhead = Map.copyOf(b.clockAhead);
     members.forEach(this::spawn);
   }
 
@@ -86,7 +91,8 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
   @Override
   public String describe() {
     return spec.members().size() + " leaders, " + spec.kind().name().toLowerCase().replace('_', '-')
-        + (siblings ? ", siblings kept" : ", " + policy.toString()) + ", each client at its home leader";
+        + (siblings ? ", siblings kept" : ", " + strategyName) + ", each client at its home leader"
+        + (clockAhead.isEmpty() ? "" : ", clocks ahead " + clockAhead);
   }
 
   @Override
@@ -185,7 +191,9 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
   }
 
   private void spawn(String name) {
-    running.put(name, kit.spawn(MultiLeaderReplica.create(spec, name, settings, policy, transport),
+    long ahead = clockAhead.getOrDefault(name, Duration.ZERO).toMillis();
+    running.put(name, kit.spawn(MultiLeaderReplica.create(spec, name, settings, policy, transport,
+        io.replikit.multileader.MultiLeaderObserver.NONE, () -> System.currentTimeMillis() + ahead),
         spec.groupId() + "-" + name + "-" + (++incarnation)));
   }
 
@@ -256,6 +264,7 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
     private ConflictStrategy strategy = new ConflictStrategy.KeepSiblings();
     private Duration clientTimeout = Duration.ofSeconds(2);
     private long seed = 1;
+    private final Map<String, Duration> clockAhead = new LinkedHashMap<>();
 
     private Builder(ActorTestKit kit) {
       this.kit = kit;
@@ -277,6 +286,12 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
     /** How concurrent writes resolve (default: keep siblings). */
     public Builder conflicts(ConflictStrategy strategy) {
       this.strategy = strategy;
+      return this;
+    }
+
+    /** Runs {@code leader}'s wall clock {@code ahead} of the others (the skew last-write-wins trusts blindly). */
+    public Builder clockAhead(String leader, Duration ahead) {
+      clockAhead.put(leader, ahead);
       return this;
     }
 
