@@ -93,6 +93,23 @@ class ScenarioDslTest {
   }
 
   @Test
+  void theReadmesExampleRunsAndKeepsItsPromises() {
+    Scenario scenario = Scenario.builder("my-failover").seed(7).clients(3).keys(3).rounds(14)
+        .at(3, Fault.slow(Target.leader(), Duration.ofMillis(120)))
+        .at(4, Fault.crash(Target.leader()), Fault.heal())
+        .at(10, Fault.restart(Target.crashed()))
+        .build();
+    try (SingleLeaderScenarioGroup group = SingleLeaderScenarioGroup.builder(kit).seed(7)
+        .ackPolicy(io.replikit.singleleader.AckPolicy.semiSync(io.replikit.singleleader.AckPolicy.SyncMethod.FIRST, 1))
+        .build()) {
+      ScenarioResult result = scenario.run(group);
+      assertTrue(result.ok(), result.summary());
+      assertTrue(result.promised().contains(Guarantee.LINEARIZABLE), result.summary());
+      assertTrue(result.events().stream().anyMatch(e -> e.startsWith("round 4: crash [r1]")), result.summary());
+    }
+  }
+
+  @Test
   void theSameSeedPlaysTheSameOperationsAndHitsTheSameReplicas() {
     List<String> first = plan(11);
     assertEquals(first, plan(11), "a seed replays its run's operations and faults");
