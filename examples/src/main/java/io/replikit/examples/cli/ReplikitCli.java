@@ -9,10 +9,11 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "replikit", mixinStandardHelpOptions = true, version = "replikit 0.1.0-SNAPSHOT",
     description = "Replica actors that replicate a key/value store (Akka Typed; single-leader, multi-leader and "
-        + "leaderless): demo, serve (a cluster node with an HTTP API, single-leader groups), bench, check (seeded "
-        + "fault campaigns judged by consistency checkers) and certs (test keys for TLS between nodes).",
-    subcommands = {DemoCommand.class, ServeCommand.class, BenchCommand.class, CheckCommand.class,
-        CertsCommand.class})
+        + "leaderless): demo, serve (a cluster node with an HTTP API, single-leader groups), status (the groups of "
+        + "running nodes as a table), bench, check (seeded fault campaigns judged by consistency checkers) and "
+        + "certs (test keys for TLS between nodes).",
+    subcommands = {DemoCommand.class, ServeCommand.class, StatusCommand.class, BenchCommand.class,
+        CheckCommand.class, CertsCommand.class})
 public final class ReplikitCli {
 
   /** The command line, ready to execute; {@link #main} exits with what it returns. */

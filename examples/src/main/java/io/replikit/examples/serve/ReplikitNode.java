@@ -143,6 +143,16 @@ public final class ReplikitNode {
         throw new IllegalStateException("could not open the HTTP port " + settings.httpHost() + ":"
             + settings.httpPort() + ": " + rootMessage(e), e);
       }
+      if (settings.management().enabled()) {
+        try {
+          akka.http.javadsl.model.Uri uri = akka.management.javadsl.AkkaManagement.get(system).start()
+              .toCompletableFuture().get(30, TimeUnit.SECONDS);
+          LOG.info("node {}: operator endpoints at {} (/alive, /ready, /cluster/members)", settings.node(), uri);
+        } catch (Exception e) {
+          throw new IllegalStateException("could not open the management port " + settings.management().host()
+              + ":" + settings.management().port() + " (replikit.serve.management): " + rootMessage(e), e);
+        }
+      }
       ReplikitNode node = new ReplikitNode(settings, system, groups, binding);
       node.installShutdownTasks();
       return node;

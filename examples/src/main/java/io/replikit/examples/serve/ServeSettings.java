@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  * @param metricsInterval how often the replicas' status is polled into the metrics of {@code GET /metrics}
  * @param auth which HTTP routes need the bearer token ({@code replikit.serve.auth})
  * @param tls whether and how Artery runs over TLS with mutual authentication ({@code replikit.serve.tls})
+ * @param management the operator endpoints: /alive, /ready, /cluster/members ({@code replikit.serve.management})
  */
 public record ServeSettings(
     String node,
@@ -57,7 +58,8 @@ public record ServeSettings(
     Duration handoverTimeout,
     Duration metricsInterval,
     HttpAuth auth,
-    NodeTls tls) {
+    NodeTls tls,
+    Management management) {
 
   /** The actor system name every node uses: cluster members must share it. */
   public static final String SYSTEM_NAME = "replikit";
@@ -259,8 +261,9 @@ public record ServeSettings(
     Duration metricsInterval = positiveDuration(c, "metrics-interval");
     HttpAuth auth = HttpAuth.fromConfig(config);
     NodeTls tls = NodeTls.fromConfig(config);
+    Management management = Management.fromConfig(config, httpHost, httpPort);
     return new ServeSettings(node, host, port, httpHost, httpPort, seeds, dataDir, groups, peers, maxBody,
-        readTimeout, handoverTimeout, metricsInterval, auth, tls);
+        readTimeout, handoverTimeout, metricsInterval, auth, tls, management);
   }
 
   /**
@@ -287,6 +290,7 @@ public record ServeSettings(
     // the server refuses oversized bodies before they are buffered; the route applies the same limit
     overlay.put("akka.http.server.parsing.max-content-length", maxBodyBytes);
     overlay.put(JOURNAL_DIRECTORY, dataDir.resolve(node).toString());
+    overlay.putAll(management.akkaOverlay());
     Config withOverlay = ConfigFactory.parseMap(overlay).withFallback(base);
     SingleLeaderSettings.fromConfig(withOverlay.resolve()); // fail now, naming the bad path, not in a replica
     return keepH2OpenDuringShutdown(ReplikitJournal.configure(withOverlay)).resolve();

@@ -25,13 +25,18 @@ import org.junit.jupiter.api.Test;
 class ServeNodeTest {
   private static ReplikitNode node;
   private static String base;
+  private static int managementPort;
   private static final KvClient client = new KvClient(Duration.ofSeconds(20));
 
   @BeforeAll
-  static void startNode() {
+  static void startNode() throws IOException {
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      managementPort = free.getLocalPort();
+    }
     Config config = ConfigFactory.parseString(String.join("\n",
         "replikit.serve {",
         "  node = n1, port = 0, http-port = 0, max-body-bytes = 1 KiB",
+        "  management.port = " + managementPort,
         "  groups = [{ id = solo, members = [n1] }, { id = orphan, members = [ghost, n1] }]",
         "  peers { ghost = \"127.0.0.1:9\" }",
         "}",
@@ -57,6 +62,63 @@ class ServeNodeTest {
     } catch (IOException e) {
       throw new AssertionError(method + " " + path + " failed: " + e, e);
     }
+  }
+
+  @Test
+  void theOperatorEndpointsSayTheNodeIsAliveReadyAndAnUpMemberAndRefuseToMakeItLeave() {
+    String mgmt = "http://127.0.0.1:" + managementPort;
+    Poll.until(Duration.ofSeconds(30), "/ready answers 200 once the node is Up", () -> {
+      try {
+        return client.send("GET", URI.create(mgmt + "/ready"), null).status() == 200;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+    try {
+      assertEquals(200, client.send("GET", URI.create(mgmt + "/alive"), null).status());
+      KvClient.Response members = client.send("GET", URI.create(mgmt + "/cluster/members"), null);
+      assertEquals(200, members.status(), members.toString());
+      assertEquals("Up", members.body().path("members").path(0).path("status").asText(), members.toString());
+      assertTrue(members.body().path("members").path(0).path("roles").toString().contains("replikit-node:n1"),
+          members.toString());
+      String self = members.body().path("selfNode").asText();
+      // the request Akka Management's writable cluster routes would obey (a form field, as its docs show)
+      java.net.http.HttpResponse<String> down = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(URI.create(mgmt + "/cluster/members/"
+                  + java.net.URLEncoder.encode(self, java.nio.charset.StandardCharsets.UTF_8)))
+              .header("Content-Type", "application/x-www-form-urlencoded")
+              .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("operation=Leave")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertTrue(down.statusCode() == 404 || down.statusCode() == 405,
+          "read-only: no one makes a member leave through it: " + down.statusCode() + " " + down.body());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    stillServing();
+  }
+
+  @Test
+  void replikitStatusPrintsTheNodesGroupsAsATableAndSaysWhenANodeCannotBeReached() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cmd = io.replikit.examples.cli.ReplikitCli.commandLine();
+    cmd.setOut(new java.io.PrintWriter(out, true));
+    cmd.setErr(new java.io.PrintWriter(err, true));
+    assertEquals(0, cmd.execute("status", "--node", base), err.toString());
+    String table = out.toString();
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("solo") && l.contains("n1") && l.contains("leader")), table);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("orphan") && l.contains("follower")), table);
+    assertTrue(table.contains("MEMBERS") && table.contains("Up"), table);
+
+    java.io.StringWriter err2 = new java.io.StringWriter();
+    picocli.CommandLine again = io.replikit.examples.cli.ReplikitCli.commandLine();
+    again.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    again.setErr(new java.io.PrintWriter(err2, true));
+    assertEquals(1, again.execute("status", "--node", base + ",http://127.0.0.1:9", "--timeout", "2"));
+    assertTrue(err2.toString().contains("127.0.0.1:9/status cannot be reached"), err2.toString());
   }
 
   /** The node still takes and serves writes. */

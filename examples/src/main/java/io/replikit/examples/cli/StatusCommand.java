@@ -1,0 +1,181 @@
+package io.replikit.examples.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code replikit status}: asks running {@code serve} nodes for {@code GET /status} and prints the cluster's groups
+ * as one table (each replica's role, epoch, applied position and lag as its leader measures it) and the members.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {"Asks one or more running 'replikit serve' nodes for GET /status and prints every replica group "
+        + "they host as a table: per replica its role, the leader it follows, epoch, applied position, and its lag "
+        + "in entries and milliseconds as the leader measures it (applied level), then the cluster's members. Exit "
+        + "status 1 when a node cannot be reached or answers with an error."})
+final class StatusCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--node", paramLabel = "URL", split = ",", defaultValue = "http://127.0.0.1:8080",
+      description = "HTTP address of a node (several: repeat or separate by commas; default: ${DEFAULT-VALUE}).")
+  List<String> nodes;
+
+  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:REPLIKIT_HTTP_TOKEN}",
+      description = "Bearer token, for nodes whose reads are closed (default: $REPLIKIT_HTTP_TOKEN).")
+  String token;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+      description = "How long to wait for each node (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(names = "--json", description = "Print the merged view as one JSON object instead of a table.")
+  boolean json;
+
+  /** One row: a replica of a group, as its own node or its leader reports it. */
+  record Row(String group, String replica, String role, String leader, long epoch, long applied, String lagEntries,
+      String lagMillis, String state, String source) {}
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (timeoutSeconds <= 0) {
+      throw new ParameterException(spec.commandLine(), "--timeout must be positive, was " + timeoutSeconds);
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds)).build();
+    Map<String, Row> rows = new TreeMap<>();
+    Map<String, JsonNode> members = new TreeMap<>();
+    int failures = 0;
+    for (String node : nodes) {
+      URI uri;
+      try {
+        uri = URI.create(node.trim().replaceAll("/+$", "") + "/status");
+        if (uri.getScheme() == null || uri.getHost() == null) {
+          throw new IllegalArgumentException("no scheme or host");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--node '" + node + "' is not an HTTP address such as "
+            + "http://127.0.0.1:8080");
+      }
+      JsonNode body;
+      try {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeoutSeconds)).GET();
+        if (token != null && !token.isBlank()) {
+          request.header("Authorization", "Bearer " + token.trim());
+        }
+        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          err.println("replikit status: " + uri + " answered " + r.statusCode() + ": " + r.body());
+          failures++;
+          continue;
+        }
+        body = JSON.readTree(r.body());
+      } catch (IOException e) {
+        err.println("replikit status: " + uri + " cannot be reached: " + e.getMessage());
+        failures++;
+        continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return 1;
+      }
+      merge(body, rows, members);
+    }
+    if (json) {
+      ObjectNode o = JsonNodeFactory.instance.objectNode();
+      ArrayNode groups = o.putArray("replicas");
+      rows.values().forEach(r -> groups.add(JSON.valueToTree(r)));
+      ArrayNode m = o.putArray("members");
+      members.values().forEach(m::add);
+      o.put("unreachable_nodes", failures);
+      out.println(o);
+    } else {
+      print(rows, members, out);
+    }
+    out.flush();
+    return failures == 0 ? 0 : 1;
+  }
+
+  /** Adds what one node's /status says: its own replicas, and the followers its led groups measure. */
+  static void merge(JsonNode body, Map<String, Row> rows, Map<String, JsonNode> members) {
+    String node = body.path("node").asText();
+    for (JsonNode g : body.path("groups")) {
+      String group = g.path("groupId").asText();
+      if (g.has("error")) {
+        rows.putIfAbsent(group + "/" + node, new Row(group, node, "?", "", -1, -1, "", "", g.path("error").asText(),
+            node));
+        continue;
+      }
+      String leader = g.path("leader").isNull() ? "" : g.path("leader").asText();
+      long epoch = g.path("epoch").asLong();
+      rows.put(group + "/" + node, new Row(group, node, g.path("role").asText(), leader, epoch,
+          g.path("appliedPosition").asLong(), g.path("role").asText().equals("leader") ? "0"
+              : String.valueOf(g.path("lagEntries").asLong()), "", "", node));
+      for (JsonNode f : g.path("followers")) {
+        String id = f.path("id").asText();
+        Row own = rows.get(group + "/" + id);
+        // the leader's measure of a follower's lag (in milliseconds too) is the one to show
+        rows.put(group + "/" + id, new Row(group, id, own != null ? own.role() : "follower", node, epoch,
+            f.path("applied").asLong(), String.valueOf(f.path("lagEntries").asLong()),
+            String.valueOf(f.path("lagMillis").asLong()), f.path("state").asText() + " " + f.path("syncState")
+                .asText(), node));
+      }
+    }
+    for (JsonNode m : body.path("cluster").path("members")) {
+      members.put(m.path("address").asText(), m);
+    }
+  }
+
+  private static void print(Map<String, Row> rows, Map<String, JsonNode> members, PrintWriter out) {
+    List<String[]> table = new ArrayList<>();
+    table.add(new String[] {"GROUP", "REPLICA", "ROLE", "LEADER", "EPOCH", "APPLIED", "LAG", "LAG MS", "STATE"});
+    for (Row r : rows.values()) {
+      table.add(new String[] {r.group(), r.replica(), r.role(), r.leader(), r.epoch() < 0 ? "?" : "" + r.epoch(),
+          r.applied() < 0 ? "?" : "" + r.applied(), r.lagEntries(), r.lagMillis(), r.state()});
+    }
+    int[] width = new int[table.get(0).length];
+    for (String[] row : table) {
+      for (int i = 0; i < row.length; i++) {
+        width[i] = Math.max(width[i], row[i].length());
+      }
+    }
+    for (String[] row : table) {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < row.length; i++) {
+        b.append(String.format("%-" + (width[i] + 2) + "s", row[i]));
+      }
+      out.println(b.toString().stripTrailing());
+    }
+    if (rows.isEmpty()) {
+      out.println("(no replica groups hosted on the nodes asked)");
+    }
+    out.println();
+    out.println("MEMBERS");
+    for (JsonNode m : members.values()) {
+      out.printf("  %-10s %-32s %-8s%s%n", m.path("node").asText("?"), m.path("address").asText(),
+          m.path("status").asText(), m.path("reachable").isBoolean() && !m.path("reachable").asBoolean()
+              ? " unreachable" : "");
+    }
+  }
+}
