@@ -62,6 +62,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--http-port", paramLabel = "PORT", description = "Port of the HTTP API (default 8080).")
   Integer httpPort;
 
+  @Option(names = "--management-port", paramLabel = "PORT",
+      description = "Port of the operator endpoints /alive, /ready, /cluster/members (default: the HTTP port + 1000).")
+  Integer managementPort;
+
   @Option(names = "--seed", paramLabel = "HOST:PORT", split = ",",
       description = "A seed node's Artery address (repeatable or comma-separated). None: start a new cluster.")
   List<String> seeds;
@@ -141,6 +145,7 @@ final class ServeCommand implements Callable<Integer> {
     putIf(flags, serve + "port", port);
     putIf(flags, serve + "http-host", httpHost);
     putIf(flags, serve + "http-port", httpPort);
+    putIf(flags, serve + "management.port", managementPort);
     putIf(flags, serve + "seed-nodes", seeds);
     putIf(flags, serve + "data-dir", dataDir);
     if (groups != null) {

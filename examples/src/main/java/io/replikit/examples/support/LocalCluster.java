@@ -67,11 +67,13 @@ public final class LocalCluster implements AutoCloseable {
     private final String name;
     private final int arteryPort;
     private final int httpPort;
+    private final int managementPort;
     private final Path log;
     private volatile Process process;
     private volatile boolean frozen;
 
-    private Node(String name, int arteryPort, int httpPort) {
+    private Node(String name, int arteryPort, int httpPort, int managementPort) {
+      this.managementPort = managementPort;
       this.name = name;
       this.arteryPort = arteryPort;
       this.httpPort = httpPort;
@@ -133,7 +135,8 @@ public final class LocalCluster implements AutoCloseable {
       cmd.add("serve");
       cmd.addAll(List.of("--node", name, "--host", "127.0.0.1", "--port", Integer.toString(arteryPort),
           "--http-port", Integer.toString(httpPort), "--data-dir", options.workDir().resolve("data").toString(),
-          "--ack", options.ack(), "--failover-timeout", options.failoverTimeout()));
+          "--management-port", Integer.toString(managementPort), "--ack", options.ack(), "--failover-timeout",
+          options.failoverTimeout()));
       cmd.add("--seed");
       cmd.add(nodes.values().stream().map(n -> "127.0.0.1:" + n.arteryPort).collect(Collectors.joining(",")));
       cmd.add("--group");
@@ -185,10 +188,10 @@ public final class LocalCluster implements AutoCloseable {
       throw new UncheckedIOException("cannot create " + options.workDir(), e);
     }
     LocalCluster cluster = new LocalCluster(options);
-    int[] ports = freePorts(2 * options.nodes());
+    int[] ports = freePorts(3 * options.nodes());
     for (int i = 0; i < options.nodes(); i++) {
       String name = "n" + (i + 1);
-      cluster.nodes.put(name, cluster.new Node(name, ports[2 * i], ports[2 * i + 1]));
+      cluster.nodes.put(name, cluster.new Node(name, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2]));
     }
     try {
       cluster.nodes.values().forEach(Node::launch);
