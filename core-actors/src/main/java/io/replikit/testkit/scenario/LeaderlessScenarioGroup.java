@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,7 +55,7 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
   private final Map<String, ActorRef<Coordinator.Command>> coordinators = new ConcurrentHashMap<>();
   private final Map<String, VersionVector> contexts = new ConcurrentHashMap<>();
   private final Map<Integer, Random> clientRandom = new ConcurrentHashMap<>();
-  private final ClientGate gate = new ClientGate();
+  private final ClientGate gate;
   private int incarnation;
 
   private LeaderlessScenarioGroup(Builder b) {
@@ -72,6 +71,7 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
     }
     this.ring = Ring.of(ringNodes, 16);
     this.transport = new FaultyTransport(b.seed, FaultyTransport.Faults.NONE);
+    this.gate = new ClientGate(kit.system(), transport);
     this.clientTimeout = b.requestTimeout.multipliedBy(2).plus(Duration.ofMillis(500));
     names.forEach(this::spawn);
     for (String n : names) { // answered once recovered, so the first operation does not meet a replica starting
@@ -209,14 +209,7 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
   private <R> CompletionStage<Optional<R>> send(String via,
       java.util.function.Function<ActorRef<R>, Coordinator.Command> message) {
     ActorRef<Coordinator.Command> ref = coordinators.get(via);
-    if (ref == null) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    CompletableFuture<Optional<R>> done = new CompletableFuture<>();
-    gate.send(via, () -> Asks.ask(kit.system(), ref, message, clientTimeout).thenAccept(done::complete));
-    // held by a pause, the request is not even sent: the client's own timeout still runs
-    done.completeOnTimeout(Optional.empty(), clientTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    return done;
+    return gate.ask(via, ref, message, clientTimeout);
   }
 
   // --- faults ---
@@ -251,12 +244,10 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
   @Override
   public void pause(String node) {
     gate.pause(node);
-    transport.pause(id(node));
   }
 
   @Override
   public void resume(String node) {
-    transport.resume(id(node));
     gate.resume(node);
   }
 

@@ -61,7 +61,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
   private final FaultyTransport transport;
   private final List<String> names;
   private final Map<String, ActorRef<Replica.Command>> running = new ConcurrentHashMap<>();
-  private final ClientGate gate = new ClientGate();
+  private final ClientGate gate;
   private final Map<Integer, Long> sessionPosition = new ConcurrentHashMap<>();
   private final Map<Integer, Random> clientRandom = new ConcurrentHashMap<>();
   private final long seed;
@@ -83,6 +83,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     this.reads = b.reads;
     this.timeout = b.timeout != null ? b.timeout : settings.writeTimeout().plus(Duration.ofMillis(500));
     this.transport = new FaultyTransport(b.seed, FaultyTransport.Faults.NONE);
+    this.gate = new ClientGate(kit.system(), transport);
     this.leaderHint = names.get(0);
     names.forEach(this::spawn);
     awaitLeader(Duration.ofSeconds(10));
@@ -189,13 +190,9 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     if (ref == null) { // its node is down: the connection is refused, nothing was sent
       return CompletableFuture.completedFuture(new Answer<>(via, new Replica.NotLeader(null, via + " is down")));
     }
-    CompletableFuture<Answer<Replica.WriteReply>> done = new CompletableFuture<>();
-    gate.send(via, () -> Asks.<Replica.Command, Replica.WriteReply>ask(kit.system(), ref,
-            replyTo -> value == null ? Replica.delete(key, replyTo) : Replica.put(key, value, replyTo), remaining(start))
-        .thenAccept(a -> done.complete(new Answer<>(via, a.orElse(null)))));
-    // held by a pause, the request is not even sent: the client's own timeout still runs
-    done.completeOnTimeout(new Answer<>(via, null), remaining(start).toMillis(),
-        java.util.concurrent.TimeUnit.MILLISECONDS);
+    CompletionStage<Answer<Replica.WriteReply>> done = gate.<Replica.Command, Replica.WriteReply>ask(via, ref,
+        replyTo -> value == null ? Replica.delete(key, replyTo) : Replica.put(key, value, replyTo), remaining(start))
+        .thenApply(a -> new Answer<>(via, a.orElse(null)));
     return done.thenCompose(a -> {
       if (mayFollow && a.reply() instanceof Replica.NotLeader nl && nl.leader() != null
           && !nl.leader().value().equals(via) && remaining(start).toMillis() > 50) {
@@ -242,13 +239,9 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     if (ref == null) {
       return CompletableFuture.completedFuture(new Answer<>(via, new Replica.ReadRejected(via + " is down")));
     }
-    CompletableFuture<Answer<Replica.ReadReply>> done = new CompletableFuture<>();
-    gate.send(via, () -> Asks.<Replica.Command, Replica.ReadReply>ask(kit.system(), ref,
-            replyTo -> new Replica.Read(key, consistency, replyTo), remaining(start))
-        .thenAccept(a -> done.complete(new Answer<>(via, a.orElse(null)))));
-    // held by a pause, the request is not even sent: the client's own timeout still runs
-    done.completeOnTimeout(new Answer<>(via, null), remaining(start).toMillis(),
-        java.util.concurrent.TimeUnit.MILLISECONDS);
+    CompletionStage<Answer<Replica.ReadReply>> done = gate.<Replica.Command, Replica.ReadReply>ask(via, ref,
+        replyTo -> new Replica.Read(key, consistency, replyTo), remaining(start))
+        .thenApply(a -> new Answer<>(via, a.orElse(null)));
     return done.thenCompose(a -> {
       if (mayFollow && a.reply() instanceof Replica.TooStale ts && ts.leader() != null
           && !ts.leader().value().equals(via) && remaining(start).toMillis() > 50) {
@@ -339,12 +332,10 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
   @Override
   public void pause(String replica) {
     gate.pause(replica);
-    transport.pause(ReplicaId.of(replica));
   }
 
   @Override
   public void resume(String replica) {
-    transport.resume(ReplicaId.of(replica));
     gate.resume(replica);
   }
 

@@ -24,10 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -55,7 +53,7 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
   private final Duration clientTimeout;
   private final Map<String, Duration> clockAhead;
   private final Map<String, ActorRef<MultiLeaderReplica.Command>> running = new ConcurrentHashMap<>();
-  private final ClientGate gate = new ClientGate();
+  private final ClientGate gate;
   private int incarnation;
 
   private MultiLeaderScenarioGroup(Builder b) {
@@ -74,6 +72,7 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
         .toLowerCase(java.util.Locale.ROOT);
     this.policy = ConflictPolicy.of(b.strategy);
     this.transport = new FaultyTransport(b.seed, FaultyTransport.Faults.NONE);
+    this.gate = new ClientGate(kit.system(), transport);
     this.clientTimeout = b.clientTimeout;
     this.clockAhead = Map.copyOf(b.clockAhead);
     members.forEach(this::spawn);
@@ -166,13 +165,7 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
   private <R> CompletionStage<Optional<R>> send(String via,
       java.util.function.Function<ActorRef<R>, MultiLeaderReplica.Command> message) {
     ActorRef<MultiLeaderReplica.Command> ref = running.get(via);
-    if (ref == null) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    CompletableFuture<Optional<R>> done = new CompletableFuture<>();
-    gate.send(via, () -> Asks.ask(kit.system(), ref, message, clientTimeout).thenAccept(done::complete));
-    done.completeOnTimeout(Optional.empty(), clientTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    return done;
+    return gate.ask(via, ref, message, clientTimeout);
   }
 
   @Override
@@ -200,12 +193,10 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
   @Override
   public void pause(String leader) {
     gate.pause(leader);
-    transport.pause(id(leader));
   }
 
   @Override
   public void resume(String leader) {
-    transport.resume(id(leader));
     gate.resume(leader);
   }
 
