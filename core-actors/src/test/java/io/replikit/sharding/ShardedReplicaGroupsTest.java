@@ -66,6 +66,9 @@ class ShardedReplicaGroupsTest {
           request-timeout = 1s
         }
         akka.cluster.sharding.retry-interval = 300ms
+        # the coordinator waits this long before re-placing a downed node's shards (with the Split Brain Resolver
+        # the default is its stable-after, 7s); the downed node here is really gone
+        akka.cluster.down-removal-margin = 1s
         # a crash, not a graceful leave: the node's system stops without leaving the cluster
         akka.coordinated-shutdown.run-by-actor-system-terminate = off
         """)
@@ -158,6 +161,79 @@ class ShardedReplicaGroupsTest {
     assertFalse(after.coLocated());
     assertNotNull(after.warning());
     assertTrue(after.warning().contains("fewer nodes (2) than replicas per group (3)"), after.warning());
+  }
+
+  @Test
+  void aReplicaPlacedAnewOnAnotherNodeAfterItsNodeWasDownedCatchesUpWithItsGroup() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      nodes.add(ActorTestKit.create("replikit", nodeConfig()));
+    }
+    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
+    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("carts", nodes.get(0).system().settings().config())
+        .withPartitions(PARTITIONS).withReplicas(REPLICAS);
+    for (ActorTestKit node : nodes) {
+      SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(node.system().settings().config())
+          .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1));
+      groups.add(ShardedReplicaGroups.init(node.system(), keyspace, settings));
+    }
+    ShardedReplicaGroups client = groups.get(0);
+    Placement placement = await(() -> {
+      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(List.of(), p.unplaced(), "every replica placed");
+      assertEquals(3, p.maxPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
+      assertEquals(3, p.minPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
+      return p;
+    });
+    awaitLeaders(client, keyspace, Set.of());
+    Map<String, Long> acknowledged = new LinkedHashMap<>();
+    writeKeys(client.router(), "before-", 40, acknowledged);
+
+    // the last node crashes and is downed; each of its three replicas has exactly one node without its group
+    akka.actor.Address downed = Cluster.get(nodes.get(3).system()).selfMember().address();
+    Set<String> moved = new HashSet<>();
+    placement.placed().forEach((entity, node) -> {
+      if (node.equals(downed.toString())) {
+        moved.add(entity);
+      }
+    });
+    assertEquals(3, moved.size());
+    nodes.remove(3).shutdownTestKit();
+    groups.remove(3);
+    Cluster.get(nodes.get(0).system()).manager().tell(new Down(downed));
+
+    Placement again = await(() -> {
+      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(List.of(), p.unplaced(), "the downed node's replicas are placed on the other nodes");
+      assertEquals(3, p.perNode().size());
+      return p;
+    });
+    assertFalse(again.coLocated(), "still no node with two replicas of one group: " + again.placed());
+    assertEquals(4, again.maxPerNode());
+    assertEquals(4, again.minPerNode());
+    for (String entity : moved) {
+      assertFalse(again.placed().get(entity).equals(downed.toString()));
+    }
+
+    awaitLeaders(client, keyspace, Set.of());
+    writeKeys(client.router(), "after-", 20, acknowledged);
+    // each re-created replica started from an empty journal on its new node and holds every acknowledged write
+    for (String entity : moved) {
+      int p = Integer.parseInt(entity.substring(entity.indexOf("-p") + 2, entity.lastIndexOf("-r")));
+      int r = Integer.parseInt(entity.substring(entity.lastIndexOf("-r") + 2));
+      await(() -> {
+        for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+          if (keyspace.partitionOf(e.getKey()) != p) {
+            continue;
+          }
+          Replica.ReadReply read = client.replica(p, r).<Replica.ReadReply>ask(
+              replyTo -> new Replica.Get(e.getKey(), replyTo), Duration.ofSeconds(2)).toCompletableFuture()
+              .get(5, TimeUnit.SECONDS);
+          Replica.Found found = assertInstanceOf(Replica.Found.class, read, entity + " holds " + e.getKey());
+          assertEquals(e.getValue(), found.version(), entity + " holds " + e.getKey() + " at its version");
+        }
+        return null;
+      });
+    }
   }
 
   private static void writeKeys(KeyRouter router, String prefix, int count, Map<String, Long> acknowledged)
