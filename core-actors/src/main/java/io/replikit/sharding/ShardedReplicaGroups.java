@@ -1,6 +1,5 @@
 package io.replikit.sharding;
 
-import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.Props;
@@ -39,10 +38,12 @@ import java.util.stream.StreamSupport;
  * if needed and keep taking writes; with semi-sync or sync acknowledgement no acknowledged write is lost).
  * With fewer Up nodes than replicas per group the missing replicas are not placed (a warning is logged, and
  * {@link #placement} says so) until nodes join. A replica placed anew on another node starts from that node's
- * journal: with a journal the nodes share it recovers its own log; with a journal per node it starts empty and is
- * brought up to date by its leader (snapshot and catch-up), but as an empty voter it has forgotten its votes, so use
- * a shared journal where replicas move. Does not survive: a majority of a group's nodes lost at once; a network
- * partition without a downing provider (sharding and the groups then wait).
+ * journal: with a journal the nodes share (PostgreSQL) it recovers its own log and votes; with a journal per node
+ * it starts empty and is brought up to date by its leader (snapshot and catch-up), but until then it is a voter that
+ * has forgotten what it acknowledged and whom it voted for, and an election in that window can elect a replica
+ * lacking acknowledged writes (set aside as divergent). So share the journal where replicas move. Does not
+ * survive: a majority of a group's nodes lost at once; a network partition without a downing provider (sharding and
+ * the groups then wait).
  */
 public final class ShardedReplicaGroups {
   private final ActorSystem<?> system;
