@@ -13,5 +13,5 @@ import picocli.CommandLine.Command;
         + "print figures and never fail on time.",
     subcommands = {SingleLeaderBenchCommand.class, FailoverBenchCommand.class, LogFormatsBenchCommand.class,
         ReadsBenchCommand.class, MultiLeaderBenchCommand.class, LeaderlessBenchCommand.class,
-        AntiEntropyBenchCommand.class, StalenessBenchCommand.class})
+        AntiEntropyBenchCommand.class, StalenessBenchCommand.class, ShardingBenchCommand.class})
 final class BenchCommand {}

@@ -1,0 +1,305 @@
+package io.replikit.sharding;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Down;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.replikit.replication.ReplicaId;
+import io.replikit.singleleader.AckPolicy;
+import io.replikit.singleleader.Replica;
+import io.replikit.singleleader.ReplicaStatus;
+import io.replikit.singleleader.SingleLeaderSettings;
+import io.replikit.testkit.LoopbackCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three cluster nodes in one JVM (Artery on loopback) host a keyspace of 4 partitions, each a group of 3 replicas
+ * placed by Cluster Sharding; a client on one node routes writes by key. One node then crashes and is downed: the
+ * two replicas left of each group are a majority, so every group keeps taking writes, and every acknowledged
+ * write (semi-synchronous, one synchronous follower) stays readable.
+ */
+class ShardedReplicaGroupsTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final int PARTITIONS = 4;
+  private static final int REPLICAS = 3;
+  private final List<ActorTestKit> nodes = new ArrayList<>();
+  private final List<ShardedReplicaGroups> groups = new ArrayList<>();
+
+  @AfterEach
+  void stopNodes() {
+    for (ActorTestKit kit : nodes) {
+      kit.shutdownTestKit();
+    }
+  }
+
+  private static Config nodeConfig() {
+    return LoopbackCluster.nodeConfig("""
+        replikit.single-leader {
+          heartbeat-interval = 100ms
+          follower-timeout = 500ms
+          failover-timeout = 1s
+          sync-standby-timeout = 1s
+          write-timeout = 5s
+        }
+        replikit.sharding {
+          keep-alive-interval = 300ms
+          request-timeout = 1s
+        }
+        akka.cluster.sharding.retry-interval = 300ms
+        # the coordinator waits this long before re-placing a downed node's shards (with the Split Brain Resolver
+        # the default is its stable-after, 7s); the downed node here is really gone
+        akka.cluster.down-removal-margin = 1s
+        # a crash, not a graceful leave: the node's system stops without leaving the cluster
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        """)
+        .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
+        .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  @Test
+  void groupsSpreadOverThreeNodesServeWritesByKeyAndKeepEveryAcknowledgedWriteWhenANodeIsDowned()
+      throws Exception {
+    for (int i = 0; i < 3; i++) {
+      nodes.add(ActorTestKit.create("replikit", nodeConfig()));
+    }
+    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
+    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("orders", nodes.get(0).system().settings().config())
+        .withPartitions(PARTITIONS).withReplicas(REPLICAS);
+    for (ActorTestKit node : nodes) {
+      SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(node.system().settings().config())
+          .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1));
+      groups.add(ShardedReplicaGroups.init(node.system(), keyspace, settings));
+    }
+    ShardedReplicaGroups client = groups.get(0);
+
+    // every replica is placed, one replica of each group per node, four replicas per node
+    Placement placement = await(() -> {
+      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(List.of(), p.unplaced(), "every replica placed");
+      return p;
+    });
+    assertFalse(placement.coLocated(), "no node hosts two replicas of one group: " + placement.placed());
+    assertEquals(3, placement.perNode().size(), "replicas on all three nodes: " + placement.perNode());
+    assertEquals(4, placement.maxPerNode());
+    assertEquals(4, placement.minPerNode());
+    for (int p = 0; p < PARTITIONS; p++) {
+      Set<String> hosts = new HashSet<>();
+      for (int r = 0; r < REPLICAS; r++) {
+        hosts.add(placement.placed().get(keyspace.entityId(p, r)));
+      }
+      assertEquals(3, hosts.size(), "partition " + p + "'s replicas are on three different nodes: " + hosts);
+    }
+    assertEquals(null, placement.warning());
+
+    Map<Integer, ReplicaId> leaders = awaitLeaders(client, keyspace, Set.of());
+
+    Map<String, Long> acknowledged = new LinkedHashMap<>();
+    writeKeys(client.router(), "before-", 40, acknowledged);
+    Set<Integer> partitionsWritten = new HashSet<>();
+    acknowledged.keySet().forEach(k -> partitionsWritten.add(keyspace.partitionOf(k)));
+    assertEquals(PARTITIONS, partitionsWritten.size(), "the keys reach every partition");
+
+    // the node (other than the client's) that hosts the most leaders crashes and is downed
+    Map<String, Integer> leadersPerNode = new LinkedHashMap<>();
+    leaders.forEach((p, leader) ->
+        leadersPerNode.merge(placement.placed().get(keyspace.entityId(p, index(leader))), 1, Integer::sum));
+    int victim = 1;
+    for (int i = 1; i < 3; i++) {
+      String address = Cluster.get(nodes.get(i).system()).selfMember().address().toString();
+      String current = Cluster.get(nodes.get(victim).system()).selfMember().address().toString();
+      if (leadersPerNode.getOrDefault(address, 0) > leadersPerNode.getOrDefault(current, 0)) {
+        victim = i;
+      }
+    }
+    String victimAddress = Cluster.get(nodes.get(victim).system()).selfMember().address().toString();
+    Set<String> lostReplicas = new HashSet<>();
+    placement.placed().forEach((entity, node) -> {
+      if (node.equals(victimAddress)) {
+        lostReplicas.add(entity);
+      }
+    });
+    akka.actor.Address downed = Cluster.get(nodes.get(victim).system()).selfMember().address();
+    nodes.remove(victim).shutdownTestKit();
+    groups.remove(victim);
+    Cluster.get(nodes.get(0).system()).manager().tell(new Down(downed));
+
+    // the two replicas left of each group elect a leader where needed and take writes by key again
+    awaitLeaders(client, keyspace, lostReplicas);
+    writeKeys(client.router(), "after-", 40, acknowledged);
+
+    for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+      Replica.ReadReply read = client.router().get(e.getKey()).toCompletableFuture().get(20, TimeUnit.SECONDS);
+      Replica.Found found = assertInstanceOf(Replica.Found.class, read, e.getKey() + " is readable");
+      assertEquals(e.getValue(), found.version(), e.getKey() + " kept the version it was acknowledged at");
+      assertEquals(e.getKey(), found.value().asText());
+    }
+
+    // with two nodes for three replicas per group, the third replicas wait for a node, and the placement says so
+    Placement after = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(lostReplicas, new HashSet<>(after.unplaced()), "the downed node's replicas are not doubled up");
+    assertFalse(after.coLocated());
+    assertNotNull(after.warning());
+    assertTrue(after.warning().contains("fewer nodes (2) than replicas per group (3)"), after.warning());
+  }
+
+  @Test
+  void aReplicaPlacedAnewOnAnotherNodeAfterItsNodeWasDownedCatchesUpWithItsGroup() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      nodes.add(ActorTestKit.create("replikit", nodeConfig()));
+    }
+    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
+    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("carts", nodes.get(0).system().settings().config())
+        .withPartitions(PARTITIONS).withReplicas(REPLICAS);
+    for (ActorTestKit node : nodes) {
+      SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(node.system().settings().config())
+          .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1));
+      groups.add(ShardedReplicaGroups.init(node.system(), keyspace, settings));
+    }
+    ShardedReplicaGroups client = groups.get(0);
+    Placement placement = await(() -> {
+      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(List.of(), p.unplaced(), "every replica placed");
+      assertEquals(3, p.maxPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
+      assertEquals(3, p.minPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
+      return p;
+    });
+    awaitLeaders(client, keyspace, Set.of());
+    Map<String, Long> acknowledged = new LinkedHashMap<>();
+    writeKeys(client.router(), "before-", 40, acknowledged);
+
+    // the last node crashes and is downed; each of its three replicas has exactly one node without its group
+    akka.actor.Address downed = Cluster.get(nodes.get(3).system()).selfMember().address();
+    Set<String> moved = new HashSet<>();
+    placement.placed().forEach((entity, node) -> {
+      if (node.equals(downed.toString())) {
+        moved.add(entity);
+      }
+    });
+    assertEquals(3, moved.size());
+    nodes.remove(3).shutdownTestKit();
+    groups.remove(3);
+    Cluster.get(nodes.get(0).system()).manager().tell(new Down(downed));
+
+    Placement again = await(() -> {
+      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(List.of(), p.unplaced(), "the downed node's replicas are placed on the other nodes");
+      assertEquals(3, p.perNode().size());
+      return p;
+    });
+    assertFalse(again.coLocated(), "still no node with two replicas of one group: " + again.placed());
+    assertEquals(4, again.maxPerNode());
+    assertEquals(4, again.minPerNode());
+    for (String entity : moved) {
+      assertFalse(again.placed().get(entity).equals(downed.toString()));
+    }
+
+    awaitLeaders(client, keyspace, Set.of());
+    writeKeys(client.router(), "after-", 20, acknowledged);
+    // each re-created replica started from an empty journal on its new node and holds every acknowledged write
+    for (String entity : moved) {
+      int p = Integer.parseInt(entity.substring(entity.indexOf("-p") + 2, entity.lastIndexOf("-r")));
+      int r = Integer.parseInt(entity.substring(entity.lastIndexOf("-r") + 2));
+      await(() -> {
+        for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+          if (keyspace.partitionOf(e.getKey()) != p) {
+            continue;
+          }
+          Replica.ReadReply read = client.replica(p, r).<Replica.ReadReply>ask(
+              replyTo -> new Replica.Get(e.getKey(), replyTo), Duration.ofSeconds(2)).toCompletableFuture()
+              .get(5, TimeUnit.SECONDS);
+          Replica.Found found = assertInstanceOf(Replica.Found.class, read, entity + " holds " + e.getKey());
+          assertEquals(e.getValue(), found.version(), entity + " holds " + e.getKey() + " at its version");
+        }
+        return null;
+      });
+    }
+  }
+
+  private static void writeKeys(KeyRouter router, String prefix, int count, Map<String, Long> acknowledged)
+      throws Exception {
+    List<CompletableFuture<Replica.WriteReply>> writes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String key = prefix + i;
+      writes.add(router.put(key, JsonNodeFactory.instance.textNode(key)).toCompletableFuture());
+    }
+    for (int i = 0; i < count; i++) {
+      Replica.WriteReply reply = writes.get(i).get(30, TimeUnit.SECONDS);
+      acknowledged.put(prefix + i, assertInstanceOf(Replica.Written.class, reply, prefix + i + ": " + reply)
+          .version());
+    }
+  }
+
+  /** Waits until each group has exactly one leader that all its placed replicas (but {@code gone}) follow. */
+  private Map<Integer, ReplicaId> awaitLeaders(ShardedReplicaGroups client, ShardedKeyspace keyspace,
+      Set<String> gone) throws Exception {
+    return await(() -> {
+      Map<Integer, ReplicaId> leaders = new LinkedHashMap<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        List<CompletableFuture<Optional<ReplicaStatus>>> asks = new ArrayList<>();
+        for (int r = 0; r < REPLICAS; r++) {
+          if (!gone.contains(keyspace.entityId(p, r))) {
+            asks.add(client.replica(p, r).<ReplicaStatus>ask(Replica.GetStatus::new, Duration.ofSeconds(1))
+                .thenApply(Optional::of).exceptionally(e -> Optional.empty()).toCompletableFuture());
+          }
+        }
+        List<ReplicaStatus> statuses = new ArrayList<>();
+        for (CompletableFuture<Optional<ReplicaStatus>> a : asks) {
+          statuses.add(a.get(5, TimeUnit.SECONDS).orElseThrow(() -> new AssertionError("a replica is silent")));
+        }
+        List<ReplicaId> leading = statuses.stream().filter(s -> "leader".equals(s.role()))
+            .map(ReplicaStatus::replica).toList();
+        assertEquals(1, leading.size(), "partition " + p + " leaders: " + leading);
+        for (ReplicaStatus s : statuses) {
+          assertEquals(leading.get(0), s.leader(), s.replica() + " of partition " + p + " follows the leader");
+        }
+        leaders.put(p, leading.get(0));
+      }
+      return leaders;
+    });
+  }
+
+  private static int index(ReplicaId id) {
+    return Integer.parseInt(id.value().substring(1));
+  }
+
+  private interface Check<T> {
+    T run() throws Exception;
+  }
+
+  /** Retries {@code check} until it passes, for at most {@link #WAIT} (a bounded await, no fixed sleeps). */
+  private <T> T await(Check<T> check) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      try {
+        return check.run();
+      } catch (AssertionError | Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        // the probe's own bounded wait: each check already spends up to a request timeout on silent replicas
+        nodes.get(0).createTestProbe().expectNoMessage(Duration.ofMillis(100));
+      }
+    }
+  }
+}

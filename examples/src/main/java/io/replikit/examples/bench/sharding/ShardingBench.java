@@ -1,0 +1,397 @@
+package io.replikit.examples.bench.sharding;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Down;
+import akka.cluster.typed.Join;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.replikit.examples.bench.BenchReport;
+import io.replikit.persistence.ReplikitJournal;
+import io.replikit.sharding.KeyRouter;
+import io.replikit.sharding.Placement;
+import io.replikit.sharding.ShardedKeyspace;
+import io.replikit.sharding.ShardedReplicaGroups;
+import io.replikit.singleleader.AckPolicy;
+import io.replikit.singleleader.Replica;
+import io.replikit.singleleader.SingleLeaderSettings;
+import io.replikit.testkit.LoopbackCluster;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sharded replica groups on a cluster of N actor systems in this JVM (loopback Artery, in-memory H2 journal per
+ * node): a keyspace of P partitions, R replicas each, placed by {@link ShardedReplicaGroups}. One writer per
+ * partition writes unique keys through the {@link KeyRouter} of node 1 all along; a node joins, then one of the
+ * first nodes crashes (its system stops without leaving) and is downed from node 1.
+ *
+ * <p>Figures: partitions placed (all R replicas answering), replicas per node (max/min) after start, after the join
+ * and after the leave; for the join and the leave, {@code rebalance_ms} (the event until every replica is placed,
+ * none two of a group on a node, and replicas per node differ by at most one) and {@code serve_again_ms} (the
+ * longest time any partition went without an acknowledged write, from the event until placement settled: a group
+ * whose leader moved or died pays a failover); at the end every acknowledged write is read back, and those missing
+ * or at another version are {@code writes_lost} (must be 0 for semi-sync and sync). Times never fail the run.
+ */
+public final class ShardingBench {
+  private static final Duration SETTLE_LIMIT = Duration.ofSeconds(120);
+
+  /** What to run: {@code nodes} at start (a node joins later, one leaves), partitions, replicas, ack mode. */
+  public record Options(int nodes, int partitions, int replicas, String mode, Duration rebalanceInterval,
+      boolean sharedJournal, Duration writeInterval) {
+    public Options {
+      if (writeInterval == null || writeInterval.isNegative()) {
+        throw new IllegalArgumentException("--write-interval must be zero or positive, was " + writeInterval);
+      }
+      if (replicas < 1 || replicas > 9) {
+        throw new IllegalArgumentException("--replicas must be 1 to 9, was " + replicas);
+      }
+      if (nodes < replicas) {
+        throw new IllegalArgumentException("--nodes must be at least --replicas (" + replicas + ") so that every "
+            + "replica has a node of its own after the leave, was " + nodes);
+      }
+      if (nodes > 9) {
+        throw new IllegalArgumentException("--nodes must be at most 9 (all in this JVM), was " + nodes);
+      }
+      if (partitions < 1 || partitions > 1000) {
+        throw new IllegalArgumentException("--partitions must be 1 to 1000, was " + partitions);
+      }
+      AckPolicy.parseMode("--mode", mode);
+    }
+  }
+
+  private ShardingBench() {}
+
+  public static BenchReport run(Options o, PrintWriter progress) throws Exception {
+    String runId = Long.toString(System.nanoTime(), 36);
+    List<ActorSystem<Void>> systems = new ArrayList<>();
+    List<ShardedReplicaGroups> hosts = new ArrayList<>();
+    ShardedKeyspace keyspace = null;
+    Writers writers = null;
+    try {
+      for (int i = 1; i <= o.nodes(); i++) {
+        systems.add(startNode(i, runId, o));
+      }
+      note(progress, "sharding bench: %d nodes joining one cluster on loopback", o.nodes());
+      LoopbackCluster.joinAndAwaitUp(systems, Duration.ofSeconds(60));
+      keyspace = ShardedKeyspace.fromConfig("bench", systems.get(0).settings().config())
+          .withPartitions(o.partitions()).withReplicas(o.replicas());
+      long t0 = System.nanoTime();
+      for (ActorSystem<Void> s : systems) {
+        hosts.add(ShardedReplicaGroups.init(s, keyspace, settings(s, o)));
+      }
+      ShardedReplicaGroups client = hosts.get(0);
+      Placement start = awaitSettled(client, o.nodes(), progress, "start");
+      writers = new Writers(client.router(), o.partitions(), o.writeInterval(), systems.get(0));
+      writers.start();
+      writers.awaitEveryPartitionWrote(SETTLE_LIMIT);
+      long startMs = ms(System.nanoTime() - t0);
+      note(progress, "placed and serving after %d ms: %s", startMs, start.perNode());
+
+      // a node joins
+      ActorSystem<Void> joiner = startNode(o.nodes() + 1, runId, o);
+      long tJoin = System.nanoTime();
+      Cluster.get(joiner).manager().tell(new Join(Cluster.get(systems.get(0)).selfMember().address()));
+      systems.add(joiner);
+      hosts.add(ShardedReplicaGroups.init(joiner, keyspace, settings(joiner, o)));
+      writers.markEvent(tJoin);
+      Placement afterJoin = awaitSettled(client, o.nodes() + 1, progress, "join");
+      Event join = new Event(ms(System.nanoTime() - tJoin), writers.longestGapSinceEvent(), afterJoin);
+      note(progress, "join: settled after %d ms, longest write gap %d ms: %s", join.rebalanceMs, join.serveAgainMs,
+          afterJoin.perNode());
+
+      // node 2 crashes and is downed
+      ActorSystem<Void> victim = systems.remove(1);
+      hosts.remove(1);
+      akka.actor.Address address = Cluster.get(victim).selfMember().address();
+      long tLeave = System.nanoTime();
+      writers.markEvent(tLeave);
+      victim.terminate();
+      victim.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Cluster.get(systems.get(0)).manager().tell(new Down(address));
+      Placement afterLeave = awaitSettled(client, o.nodes(), progress, "leave");
+      Event leave = new Event(ms(System.nanoTime() - tLeave), writers.longestGapSinceEvent(), afterLeave);
+      note(progress, "leave: settled after %d ms, longest write gap %d ms: %s", leave.rebalanceMs, leave.serveAgainMs,
+          afterLeave.perNode());
+
+      writers.stop();
+      Map<String, Long> acknowledged = writers.acknowledged;
+      note(progress, "reading back %d acknowledged writes", acknowledged.size());
+      long lost = 0;
+      for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+        Replica.ReadReply r = client.router().get(e.getKey()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        if (!(r instanceof Replica.Found f) || f.version() != e.getValue()) {
+          if (lost < 5) {
+            note(progress, "lost: %s acknowledged at %d, read back %s", e.getKey(), e.getValue(), r);
+          }
+          lost++;
+        }
+      }
+      return new Report(o, start, startMs, join, leave, acknowledged.size(), writers.refused.get(), lost);
+    } finally {
+      if (writers != null) {
+        writers.stop();
+      }
+      for (ActorSystem<Void> s : systems) {
+        s.terminate();
+      }
+      for (ActorSystem<Void> s : systems) {
+        try {
+          s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          note(progress, "a node did not shut down within 30 s: %s", e);
+        }
+      }
+    }
+  }
+
+  record Event(long rebalanceMs, long serveAgainMs, Placement placement) {}
+
+  private static SingleLeaderSettings settings(ActorSystem<?> s, Options o) {
+    SingleLeaderSettings base = SingleLeaderSettings.fromConfig(s.settings().config());
+    AckPolicy.Mode mode = AckPolicy.parseMode("--mode", o.mode());
+    return base.withAckPolicy(switch (mode) {
+      case ASYNC -> AckPolicy.async();
+      case SYNC -> AckPolicy.sync();
+      case SEMI_SYNC -> AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1);
+    });
+  }
+
+  /** Waits until every replica that can be placed is, none two of a group on a node, and per node within one. */
+  private static Placement awaitSettled(ShardedReplicaGroups client, int nodes, PrintWriter progress, String phase)
+      throws Exception {
+    long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
+    Placement p = null;
+    while (System.nanoTime() < deadline) {
+      p = client.placement().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      boolean allPlaced = p.unplaced().isEmpty() && p.nodes() == nodes;
+      if (allPlaced && !p.coLocated() && p.perNode().size() == p.nodes() && p.maxPerNode() - p.minPerNode() <= 1) {
+        return p;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+    }
+    throw new IllegalStateException(phase + ": placement did not settle within " + SETTLE_LIMIT.toSeconds()
+        + " s; last seen: " + p);
+  }
+
+  /** One closed-loop writer per partition, each writing unique keys of its partition through the router. */
+  static final class Writers {
+    final KeyRouter router;
+    final int partitions;
+    final Map<String, Long> acknowledged = new ConcurrentHashMap<>();
+    final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final AtomicLongArray lastAck;
+    final AtomicLongArray longestGap;
+    final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    final Duration interval;
+    final ActorSystem<?> system;
+
+    Writers(KeyRouter router, int partitions, Duration interval, ActorSystem<?> system) {
+      this.router = router;
+      this.interval = interval;
+      this.system = system;
+      this.partitions = partitions;
+      this.lastAck = new AtomicLongArray(partitions);
+      this.longestGap = new AtomicLongArray(partitions);
+    }
+
+    void start() {
+      long now = System.nanoTime();
+      for (int p = 0; p < partitions; p++) {
+        lastAck.set(p, now);
+        inFlight.incrementAndGet();
+        next(p, 0);
+      }
+    }
+
+    private String key(int partition, int n) {
+      // key names are searched once per (partition, n): k-<partition>-<n>-<salt> with the salt that hashes there
+      for (int salt = 0; ; salt++) {
+        String k = "k-" + partition + "-" + n + "-" + salt;
+        if (router.keyspace().partitionOf(k) == partition) {
+          return k;
+        }
+      }
+    }
+
+    private void next(int partition, int n) {
+      if (!running.get()) {
+        inFlight.decrementAndGet();
+        return;
+      }
+      String key = key(partition, n);
+      router.put(key, JsonNodeFactory.instance.numberNode(n)).whenComplete((reply, error) -> {
+        long now = System.nanoTime();
+        if (reply instanceof Replica.Written w) {
+          acknowledged.put(key, w.version());
+          long prev = lastAck.getAndSet(partition, now);
+          longestGap.accumulateAndGet(partition, now - prev, Math::max);
+        } else {
+          refused.incrementAndGet();
+        }
+        if (interval.isZero()) {
+          next(partition, n + 1);
+        } else {
+          system.scheduler().scheduleOnce(interval, () -> next(partition, n + 1), system.executionContext());
+        }
+      });
+    }
+
+    /** From now on gaps are measured anew; a partition that has not written since {@code t} counts from t. */
+    void markEvent(long t) {
+      for (int p = 0; p < partitions; p++) {
+        longestGap.set(p, 0);
+        lastAck.accumulateAndGet(p, t, Math::max);
+      }
+    }
+
+    /** The longest time any partition went without an acknowledged write since the last event, until now. */
+    long longestGapSinceEvent() {
+      long now = System.nanoTime();
+      long longest = 0;
+      for (int p = 0; p < partitions; p++) {
+        longest = Math.max(longest, Math.max(longestGap.get(p), now - lastAck.get(p)));
+      }
+      return ms(longest);
+    }
+
+    void awaitEveryPartitionWrote(Duration limit) {
+      long deadline = System.nanoTime() + limit.toNanos();
+      while (System.nanoTime() < deadline) {
+        long written = acknowledged.keySet().stream().map(k -> router.keyspace().partitionOf(k)).distinct().count();
+        if (written == partitions) {
+          return;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      throw new IllegalStateException("not every partition acknowledged a write within " + limit.toSeconds() + " s");
+    }
+
+    void stop() {
+      running.set(false);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      }
+    }
+  }
+
+  private static ActorSystem<Void> startNode(int i, String runId, Options o) {
+    Config base = LoopbackCluster.nodeConfig("""
+        akka.loglevel = WARNING
+        akka.actor.default-dispatcher.fork-join-executor { parallelism-min = 2, parallelism-max = 2 }
+        akka.remote.artery.advanced { inbound-lanes = 1, outbound-lanes = 1 }
+        akka.cluster.sharding.rebalance-interval = %dms
+        # a crashed node's shards are placed again this long after it is downed (SBR's stable-after by default)
+        akka.cluster.down-removal-margin = 1s
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        """.formatted(o.rebalanceInterval().toMillis())).withFallback(ConfigFactory.load());
+    // shared: every node uses one in-memory H2 database (as nodes would share a PostgreSQL), so a replica placed
+    // on another node recovers its own journal; per-node: a moved replica starts empty there and catches up
+    Config config = ReplikitJournal.h2InMemory("sharding-bench-" + runId + (o.sharedJournal() ? "" : "-n" + i), base);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "replikit-sharding-bench", config);
+    ReplikitJournal.createSchemaBlocking(system, Duration.ofSeconds(30));
+    return system;
+  }
+
+  private static long ms(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
+  static void note(PrintWriter progress, String format, Object... args) {
+    progress.printf(Locale.ROOT, format + "%n", args);
+    progress.flush();
+  }
+
+  static final class Report implements BenchReport {
+    private final Options o;
+    private final Placement start;
+    private final long startMs;
+    private final Event join;
+    private final Event leave;
+    private final long acknowledged;
+    private final long refused;
+    private final long lost;
+
+    Report(Options o, Placement start, long startMs, Event join, Event leave, long acknowledged, long refused,
+        long lost) {
+      this.o = o;
+      this.start = start;
+      this.startMs = startMs;
+      this.join = join;
+      this.leave = leave;
+      this.acknowledged = acknowledged;
+      this.refused = refused;
+      this.lost = lost;
+    }
+
+    private static long partitionsPlaced(Placement p, int partitions, int replicas) {
+      Map<String, Integer> perGroup = new java.util.HashMap<>();
+      p.placed().keySet().forEach(e -> perGroup.merge(e.substring(0, e.lastIndexOf("-r")), 1, Integer::sum));
+      return perGroup.values().stream().filter(n -> n == replicas).count();
+    }
+
+    private ObjectNode event(Event e) {
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
+      n.put("nodes", e.placement().nodes());
+      n.put("rebalance_ms", e.rebalanceMs());
+      n.put("serve_again_ms", e.serveAgainMs());
+      n.put("replicas_per_node_max", e.placement().maxPerNode());
+      n.put("replicas_per_node_min", e.placement().minPerNode());
+      return n;
+    }
+
+    @Override
+    public ObjectNode toJson() {
+      ObjectNode root = JsonNodeFactory.instance.objectNode();
+      root.put("nodes", o.nodes());
+      root.put("partitions", o.partitions());
+      root.put("replicas", o.replicas());
+      root.put("mode", o.mode());
+      root.put("rebalance_interval_ms", o.rebalanceInterval().toMillis());
+      root.put("journal", o.sharedJournal() ? "shared" : "per-node");
+      root.put("write_interval_ms", o.writeInterval().toMillis());
+      root.put("partitions_placed", partitionsPlaced(start, o.partitions(), o.replicas()));
+      root.put("replicas_per_node_max", start.maxPerNode());
+      root.put("replicas_per_node_min", start.minPerNode());
+      root.put("placed_and_serving_ms", startMs);
+      root.set("join", event(join));
+      root.set("leave", event(leave));
+      root.put("acknowledged", acknowledged);
+      root.put("not_acknowledged", refused);
+      root.put("writes_lost", lost);
+      return root;
+    }
+
+    @Override
+    public void printTable(PrintWriter out) {
+      out.printf(Locale.ROOT, "sharding bench: %d nodes, %d partitions x %d replicas, %s, rebalance every %d ms, "
+          + "%s journal%n", o.nodes(), o.partitions(), o.replicas(), o.mode(), o.rebalanceInterval().toMillis(),
+          o.sharedJournal() ? "shared" : "per-node");
+      out.printf(Locale.ROOT, "start: %d/%d partitions placed, replicas per node %d..%d, serving after %d ms%n",
+          partitionsPlaced(start, o.partitions(), o.replicas()), o.partitions(), start.minPerNode(),
+          start.maxPerNode(), startMs);
+      out.printf(Locale.ROOT, "%-6s %6s %13s %15s %9s%n", "event", "nodes", "rebalance ms", "serve again ms",
+          "per node");
+      for (var e : List.of(Map.entry("join", join), Map.entry("leave", leave))) {
+        Event v = e.getValue();
+        out.printf(Locale.ROOT, "%-6s %6d %13d %15d %4d..%d%n", e.getKey(), v.placement().nodes(), v.rebalanceMs(),
+            v.serveAgainMs(), v.placement().minPerNode(), v.placement().maxPerNode());
+      }
+      out.printf(Locale.ROOT, "writes acknowledged %d, not acknowledged %d, lost %d%n", acknowledged, refused, lost);
+    }
+  }
+}
