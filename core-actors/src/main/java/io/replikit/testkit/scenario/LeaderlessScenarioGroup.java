@@ -41,42 +41,40 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with siblings (not last-write-wins), no acknowledged write lost; always, convergence of every key's home replicas
  * after the heal, one read of each key at r = n (which repairs them) and the hints handed off.
  */
-public final class LeaderlessScenarioGroup implements ScenarioGroup {
+public final class LeaderlessScenarioGroup extends AbstractScenarioGroup<LeaderlessScenarioGroup.Node> {
   private static final AtomicInteger KEYSPACES = new AtomicInteger();
 
-  private final ActorTestKit kit;
+  /** A node's actors: its storage replica and its coordinator. */
+  record Node(ActorRef<StorageReplica.Command> replica, ActorRef<Coordinator.Command> coordinator) {}
+
   private final Keyspace keyspace;
   private final List<String> names;
   private final Ring ring;
-  private final FaultyTransport transport;
   private final Duration clientTimeout;
   private final long seed;
-  private final Map<String, ActorRef<StorageReplica.Command>> replicas = new ConcurrentHashMap<>();
-  private final Map<String, ActorRef<Coordinator.Command>> coordinators = new ConcurrentHashMap<>();
   private final Map<String, VersionVector> contexts = new ConcurrentHashMap<>();
   private final Map<Integer, Random> clientRandom = new ConcurrentHashMap<>();
-  private final ClientGate gate;
-  private int incarnation;
 
   private LeaderlessScenarioGroup(Builder b) {
-    this.kit = b.kit;
+    super(b.kit, b.seed, names(b.nodes));
     this.seed = b.seed;
     this.keyspace = new Keyspace("scenario-ll" + KEYSPACES.incrementAndGet() + "-s" + b.seed, b.n, b.w, b.r,
         b.requestTimeout, b.conflicts, Keyspace.ReadRepair.BLOCKING).withSloppyQuorum(b.sloppy);
-    this.names = new ArrayList<>();
-    List<RingNode> ringNodes = new ArrayList<>();
-    for (int i = 1; i <= b.nodes; i++) {
-      names.add("n" + i);
-      ringNodes.add(new RingNode("n" + i, "dc1"));
-    }
-    this.ring = Ring.of(ringNodes, 16);
-    this.transport = new FaultyTransport(b.seed, FaultyTransport.Faults.NONE);
-    this.gate = new ClientGate(kit.system(), transport);
+    this.names = replicas();
+    this.ring = Ring.of(names.stream().map(n -> new RingNode(n, "dc1")).toList(), 16);
     this.clientTimeout = b.requestTimeout.multipliedBy(2).plus(Duration.ofMillis(500));
-    names.forEach(this::spawn);
+    startAll();
     for (String n : names) { // answered once recovered, so the first operation does not meet a replica starting
-      Asks.askNow(kit.system(), replicas.get(n), StorageReplica.GetStatus::new, Duration.ofSeconds(10));
+      Asks.askNow(kit.system(), replicaOf(n), StorageReplica.GetStatus::new, Duration.ofSeconds(10));
     }
+  }
+
+  private static List<String> names(int nodes) {
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= nodes; i++) {
+      names.add("n" + i);
+    }
+    return names;
   }
 
   public static Builder builder(ActorTestKit kit) {
@@ -97,16 +95,6 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
     return names.size() + " nodes, n=" + keyspace.n() + " w=" + keyspace.w() + " r=" + keyspace.r()
         + (keyspace.sloppyQuorum() ? ", sloppy quorum with hinted handoff" : ", strict quorum")
         + (keyspace.conflicts() == Keyspace.Conflicts.SIBLINGS ? ", siblings" : ", last-write-wins");
-  }
-
-  @Override
-  public List<String> replicas() {
-    return List.copyOf(names);
-  }
-
-  @Override
-  public FaultyTransport transport() {
-    return transport;
   }
 
   @Override
@@ -137,12 +125,12 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
   private String coordinatorFor(int client) {
     Random r = clientRandom.computeIfAbsent(client, c -> new Random(seed * 1_000_003L + c));
     String drawn = names.get(r.nextInt(names.size()));
-    if (coordinators.containsKey(drawn)) {
+    if (isRunning(drawn)) {
       return drawn;
     }
     for (int i = 1; i <= names.size(); i++) { // a crashed node refuses connections: the client tries the next
       String next = names.get((names.indexOf(drawn) + i) % names.size());
-      if (coordinators.containsKey(next)) {
+      if (isRunning(next)) {
         return next;
       }
     }
@@ -208,47 +196,32 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
 
   private <R> CompletionStage<Optional<R>> send(String via,
       java.util.function.Function<ActorRef<R>, Coordinator.Command> message) {
-    ActorRef<Coordinator.Command> ref = coordinators.get(via);
-    return gate.ask(via, ref, message, clientTimeout);
+    return gate.ask(via, coordinatorOf(via), message, clientTimeout);
   }
 
   // --- faults ---
 
   @Override
-  public void crash(String node) {
-    ActorRef<StorageReplica.Command> r = replicas.remove(node);
-    ActorRef<Coordinator.Command> c = coordinators.remove(node);
-    if (r != null) {
-      kit.stop(r, Duration.ofSeconds(10));
-    }
-    if (c != null) {
-      kit.stop(c, Duration.ofSeconds(10));
-    }
+  protected Node start(String node, int incarnation) {
+    return new Node(kit.spawn(StorageReplica.create(keyspace, node, transport),
+        keyspace.name() + "-replica-" + node + "-" + incarnation),
+        kit.spawn(Coordinator.create(keyspace, ring, node, transport),
+            keyspace.name() + "-coordinator-" + node + "-" + incarnation));
   }
 
   @Override
-  public void restart(String node) {
-    if (!replicas.containsKey(node)) {
-      spawn(node);
-    }
+  protected List<ActorRef<?>> actors(Node node) {
+    return List.of(node.replica(), node.coordinator());
   }
 
-  private void spawn(String node) {
-    int i = ++incarnation;
-    replicas.put(node, kit.spawn(StorageReplica.create(keyspace, node, transport),
-        keyspace.name() + "-replica-" + node + "-" + i));
-    coordinators.put(node, kit.spawn(Coordinator.create(keyspace, ring, node, transport),
-        keyspace.name() + "-coordinator-" + node + "-" + i));
+  private ActorRef<Coordinator.Command> coordinatorOf(String node) {
+    Node n = running(node);
+    return n == null ? null : n.coordinator();
   }
 
-  @Override
-  public void pause(String node) {
-    gate.pause(node);
-  }
-
-  @Override
-  public void resume(String node) {
-    gate.resume(node);
+  private ActorRef<StorageReplica.Command> replicaOf(String node) {
+    Node n = running(node);
+    return n == null ? null : n.replica();
   }
 
   // --- settling ---
@@ -267,13 +240,13 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
       boolean settled = false;
       do {
         // r = n hears every home and repairs the stale ones before it answers (blocking read repair)
-        Optional<Coordinator.GetReply> reply = Asks.askNow(kit.system(), coordinators.get(reader),
+        Optional<Coordinator.GetReply> reply = Asks.askNow(kit.system(), coordinatorOf(reader),
             replyTo -> new Coordinator.Get(key, new Coordinator.Quorum(0, keyspace.n()), replyTo), clientTimeout);
         if (reply.orElse(null) instanceof Coordinator.GetOk ok) {
           finals.put(key, seen(ok));
           Map<String, DottedVersionVectorSet> sets = new LinkedHashMap<>();
           for (String home : homes(key)) {
-            Asks.<StorageReplica.Command, StorageReplica.Fetched>askNow(kit.system(), replicas.get(home),
+            Asks.<StorageReplica.Command, StorageReplica.Fetched>askNow(kit.system(), replicaOf(home),
                 replyTo -> new StorageReplica.Fetch(key, replyTo), Duration.ofSeconds(5))
                 .ifPresent(f -> sets.put(home, f.set()));
           }
@@ -289,15 +262,6 @@ public final class LeaderlessScenarioGroup implements ScenarioGroup {
     return new Settled(finals, held, holders, unsettled.isEmpty()
         ? "every key read at r=" + keyspace.n() + " through " + reader + ", its homes repaired and equal"
         : "still unequal or unanswered at the deadline: " + unsettled);
-  }
-
-  @Override
-  public void close() {
-    replicas.values().forEach(r -> kit.stop(r, Duration.ofSeconds(10)));
-    coordinators.values().forEach(c -> kit.stop(c, Duration.ofSeconds(10)));
-    replicas.clear();
-    coordinators.clear();
-    transport.close();
   }
 
   /** Configures a {@link LeaderlessScenarioGroup}: five nodes, n = 3, w = 2, r = 2, siblings, strict quorum. */

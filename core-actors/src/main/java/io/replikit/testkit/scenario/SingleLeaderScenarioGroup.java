@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * no acknowledged write is lost across failovers, and the read mode's guarantees; with fewer (async, say) only
  * convergence, as the chapter warns.
  */
-public final class SingleLeaderScenarioGroup implements ScenarioGroup {
+public final class SingleLeaderScenarioGroup extends AbstractScenarioGroup<ActorRef<Replica.Command>> {
   private static final AtomicInteger GROUPS = new AtomicInteger();
 
   /**
@@ -53,28 +53,20 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
    */
   public enum Reads { LEADER, SESSION, ANY }
 
-  private final ActorTestKit kit;
   private final ReplicaGroupSpec spec;
   private final SingleLeaderSettings settings;
   private final Reads reads;
   private final Duration timeout;
-  private final FaultyTransport transport;
   private final List<String> names;
-  private final Map<String, ActorRef<Replica.Command>> running = new ConcurrentHashMap<>();
-  private final ClientGate gate;
   private final Map<Integer, Long> sessionPosition = new ConcurrentHashMap<>();
   private final Map<Integer, Random> clientRandom = new ConcurrentHashMap<>();
   private final long seed;
   private volatile String leaderHint;
-  private int incarnation;
 
   private SingleLeaderScenarioGroup(Builder b) {
-    this.kit = b.kit;
+    super(b.kit, b.seed, names(b.replicas));
     this.seed = b.seed;
-    this.names = new ArrayList<>();
-    for (int i = 1; i <= b.replicas; i++) {
-      names.add("r" + i);
-    }
+    this.names = replicas();
     this.spec = ReplicaGroupSpec.of("scenario-sl" + GROUPS.incrementAndGet() + "-s" + b.seed, names.get(0),
         names.subList(1, names.size()).toArray(String[]::new));
     SingleLeaderSettings base = b.settings != null ? b.settings
@@ -82,11 +74,17 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     this.settings = b.ackPolicy == null ? base : base.withAckPolicy(b.ackPolicy);
     this.reads = b.reads;
     this.timeout = b.timeout != null ? b.timeout : settings.writeTimeout().plus(Duration.ofMillis(500));
-    this.transport = new FaultyTransport(b.seed, FaultyTransport.Faults.NONE);
-    this.gate = new ClientGate(kit.system(), transport);
     this.leaderHint = names.get(0);
-    names.forEach(this::spawn);
+    startAll();
     awaitLeader(Duration.ofSeconds(10));
+  }
+
+  private static List<String> names(int replicas) {
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= replicas; i++) {
+      names.add("r" + i);
+    }
+    return names;
   }
 
   public static Builder builder(ActorTestKit kit) {
@@ -111,16 +109,6 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
       case SESSION -> "at any replica with session positions";
       case ANY -> "at any replica, unbounded";
     };
-  }
-
-  @Override
-  public List<String> replicas() {
-    return List.copyOf(names);
-  }
-
-  @Override
-  public FaultyTransport transport() {
-    return transport;
   }
 
   /** How many replicas hold an acknowledged write: the leader and its synchronous followers (1 when async). */
@@ -186,7 +174,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
 
   private CompletionStage<Answer<Replica.WriteReply>> writeAt(String via, String key, JsonNode value, long start,
       boolean mayFollow) {
-    ActorRef<Replica.Command> ref = running.get(via);
+    ActorRef<Replica.Command> ref = running(via);
     if (ref == null) { // its node is down: the connection is refused, nothing was sent
       return CompletableFuture.completedFuture(new Answer<>(via, new Replica.NotLeader(null, via + " is down")));
     }
@@ -235,7 +223,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
 
   private CompletionStage<Answer<Replica.ReadReply>> readAt(String via, String key, ReadConsistency consistency,
       long start, boolean mayFollow) {
-    ActorRef<Replica.Command> ref = running.get(via);
+    ActorRef<Replica.Command> ref = running(via);
     if (ref == null) {
       return CompletableFuture.completedFuture(new Answer<>(via, new Replica.ReadRejected(via + " is down")));
     }
@@ -258,13 +246,13 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
    */
   private String entryPoint() {
     String hint = leaderHint;
-    if (running.containsKey(hint)) {
+    if (isRunning(hint)) {
       return hint;
     }
     int at = names.indexOf(hint);
     for (int i = 1; i <= names.size(); i++) {
       String next = names.get((at + i) % names.size());
-      if (running.containsKey(next)) {
+      if (isRunning(next)) {
         return next;
       }
     }
@@ -290,7 +278,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     String best = null;
     long bestEpoch = -1;
     for (String n : names) {
-      if (!running.containsKey(n) || gate.paused(n)) {
+      if (!isRunning(n) || gate.paused(n)) {
         continue;
       }
       Optional<ReplicaStatus> st = status(n);
@@ -306,37 +294,18 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
   }
 
   private Optional<ReplicaStatus> status(String n) {
-    return Asks.askNow(kit.system(), running.get(n), Replica.GetStatus::new, Duration.ofSeconds(1));
+    return Asks.askNow(kit.system(), running(n), Replica.GetStatus::new, Duration.ofSeconds(1));
   }
 
   @Override
-  public void crash(String replica) {
-    ActorRef<Replica.Command> ref = running.remove(replica);
-    if (ref != null) {
-      kit.stop(ref, Duration.ofSeconds(10));
-    }
+  protected ActorRef<Replica.Command> start(String name, int incarnation) {
+    return kit.spawn(Replica.create(spec, ReplicaId.of(name), settings, transport),
+        spec.groupId() + "-" + name + "-" + incarnation);
   }
 
   @Override
-  public void restart(String replica) {
-    if (!running.containsKey(replica)) {
-      spawn(replica);
-    }
-  }
-
-  private void spawn(String name) {
-    running.put(name, kit.spawn(Replica.create(spec, ReplicaId.of(name), settings, transport),
-        spec.groupId() + "-" + name + "-" + (++incarnation)));
-  }
-
-  @Override
-  public void pause(String replica) {
-    gate.pause(replica);
-  }
-
-  @Override
-  public void resume(String replica) {
-    gate.resume(replica);
+  protected List<ActorRef<?>> actors(ActorRef<Replica.Command> replica) {
+    return List.of(replica);
   }
 
   // --- settling ---
@@ -348,7 +317,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
       if (l.isPresent()) {
         return l;
       }
-      pause(50);
+      poll(50);
     } while (System.nanoTime() < deadline);
     return Optional.empty();
   }
@@ -360,7 +329,7 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     while (System.nanoTime() < deadline) {
       Optional<String> leader = leader();
       if (leader.isEmpty()) {
-        pause(50);
+        poll(50);
         continue;
       }
       Optional<ReplicaStatus> ls = status(leader.get());
@@ -384,11 +353,11 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
       if (caughtUp) {
         break;
       }
-      pause(50);
+      poll(50);
     }
     Map<String, Map<String, List<JsonNode>>> held = new LinkedHashMap<>();
     for (String n : names) {
-      Optional<Replica.AllItems> all = Asks.askNow(kit.system(), running.get(n), Replica.ReadAll::new,
+      Optional<Replica.AllItems> all = Asks.askNow(kit.system(), running(n), Replica.ReadAll::new,
           Duration.ofSeconds(5));
       Map<String, List<JsonNode>> values = new LinkedHashMap<>();
       for (StoreItem item : all.map(Replica.AllItems::items).orElse(List.of())) {
@@ -400,21 +369,6 @@ public final class SingleLeaderScenarioGroup implements ScenarioGroup {
     }
     Map<String, List<JsonNode>> finals = held.getOrDefault(leader().orElse(leaderHint), Map.of());
     return new Settled(finals, held, Map.of(), detail);
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis); // polling the group's status while it settles, not waiting for an outcome
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public void close() {
-    running.values().forEach(r -> kit.stop(r, Duration.ofSeconds(10)));
-    running.clear();
-    transport.close();
   }
 
   /** Configures a {@link SingleLeaderScenarioGroup}. */

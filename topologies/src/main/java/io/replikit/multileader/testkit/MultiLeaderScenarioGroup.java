@@ -10,10 +10,9 @@ import io.replikit.multileader.MultiLeaderSettings;
 import io.replikit.multileader.TopologySpec;
 import io.replikit.testkit.FaultyTransport;
 import io.replikit.testkit.history.Op;
+import io.replikit.testkit.scenario.AbstractScenarioGroup;
 import io.replikit.testkit.scenario.Asks;
-import io.replikit.testkit.scenario.ClientGate;
 import io.replikit.testkit.scenario.Guarantee;
-import io.replikit.testkit.scenario.ScenarioGroup;
 import io.replikit.testkit.scenario.Settled;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,28 +39,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * leader's state only grows, and changes arrive in causal order); convergence of every leader after the heal; with
  * siblings, no acknowledged write lost. Not linearizability: leaders accept conflicting writes concurrently.
  */
-public final class MultiLeaderScenarioGroup implements ScenarioGroup {
+public final class MultiLeaderScenarioGroup extends AbstractScenarioGroup<ActorRef<MultiLeaderReplica.Command>> {
   private static final AtomicInteger GROUPS = new AtomicInteger();
 
-  private final ActorTestKit kit;
   private final TopologySpec spec;
   private final MultiLeaderSettings settings;
   private final ConflictPolicy policy;
   private final boolean siblings;
   private final String strategyName;
-  private final FaultyTransport transport;
   private final Duration clientTimeout;
   private final Map<String, Duration> clockAhead;
-  private final Map<String, ActorRef<MultiLeaderReplica.Command>> running = new ConcurrentHashMap<>();
-  private final ClientGate gate;
-  private int incarnation;
 
   private MultiLeaderScenarioGroup(Builder b) {
-    this.kit = b.kit;
-    List<String> members = new ArrayList<>();
-    for (int i = 1; i <= b.leaders; i++) {
-      members.add("m" + i);
-    }
+    super(b.kit, b.seed, names(b.leaders));
+    List<String> members = replicas();
     String id = "scenario-ml" + GROUPS.incrementAndGet() + "-s" + b.seed;
     this.spec = b.kind == TopologySpec.Kind.STAR
         ? TopologySpec.star(id, members.get(0), members.subList(1, members.size()).toArray(String[]::new))
@@ -71,11 +62,17 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
     this.strategyName = b.strategy.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2")
         .toLowerCase(java.util.Locale.ROOT);
     this.policy = ConflictPolicy.of(b.strategy);
-    this.transport = new FaultyTransport(b.seed, FaultyTransport.Faults.NONE);
-    this.gate = new ClientGate(kit.system(), transport);
     this.clientTimeout = b.clientTimeout;
     this.clockAhead = Map.copyOf(b.clockAhead);
-    members.forEach(this::spawn);
+    startAll();
+  }
+
+  private static List<String> names(int leaders) {
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= leaders; i++) {
+      names.add("m" + i);
+    }
+    return names;
   }
 
   public static Builder builder(ActorTestKit kit) {
@@ -92,16 +89,6 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
     return spec.members().size() + " leaders, " + spec.kind().name().toLowerCase().replace('_', '-')
         + (siblings ? ", siblings kept" : ", " + strategyName) + ", each client at its home leader"
         + (clockAhead.isEmpty() ? "" : ", clocks ahead " + clockAhead);
-  }
-
-  @Override
-  public List<String> replicas() {
-    return spec.members();
-  }
-
-  @Override
-  public FaultyTransport transport() {
-    return transport;
   }
 
   @Override
@@ -164,40 +151,20 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
 
   private <R> CompletionStage<Optional<R>> send(String via,
       java.util.function.Function<ActorRef<R>, MultiLeaderReplica.Command> message) {
-    ActorRef<MultiLeaderReplica.Command> ref = running.get(via);
-    return gate.ask(via, ref, message, clientTimeout);
+    return gate.ask(via, running(via), message, clientTimeout);
   }
 
   @Override
-  public void crash(String leader) {
-    ActorRef<MultiLeaderReplica.Command> ref = running.remove(leader);
-    if (ref != null) {
-      kit.stop(ref, Duration.ofSeconds(10));
-    }
-  }
-
-  @Override
-  public void restart(String leader) {
-    if (!running.containsKey(leader)) {
-      spawn(leader);
-    }
-  }
-
-  private void spawn(String name) {
+  protected ActorRef<MultiLeaderReplica.Command> start(String name, int incarnation) {
     long ahead = clockAhead.getOrDefault(name, Duration.ZERO).toMillis();
-    running.put(name, kit.spawn(MultiLeaderReplica.create(spec, name, settings, policy, transport,
+    return kit.spawn(MultiLeaderReplica.create(spec, name, settings, policy, transport,
         io.replikit.multileader.MultiLeaderObserver.NONE, () -> System.currentTimeMillis() + ahead),
-        spec.groupId() + "-" + name + "-" + (++incarnation)));
+        spec.groupId() + "-" + name + "-" + incarnation);
   }
 
   @Override
-  public void pause(String leader) {
-    gate.pause(leader);
-  }
-
-  @Override
-  public void resume(String leader) {
-    gate.resume(leader);
+  protected List<ActorRef<?>> actors(ActorRef<MultiLeaderReplica.Command> replica) {
+    return List.of(replica);
   }
 
   @Override
@@ -208,7 +175,7 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
       List<String> applied = new ArrayList<>();
       for (String m : spec.members()) {
         applied.add(Asks.<MultiLeaderReplica.Command, MultiLeaderReplica.AllValues>askNow(kit.system(),
-            running.get(m), MultiLeaderReplica.ReadAll::new, Duration.ofSeconds(5))
+            running(m), MultiLeaderReplica.ReadAll::new, Duration.ofSeconds(5))
             .map(a -> a.applied().toString()).orElse("no answer"));
       }
       boolean same = applied.stream().distinct().count() == 1 && !applied.get(0).equals("no answer");
@@ -216,18 +183,13 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
       if (same) {
         break;
       }
-      try {
-        Thread.sleep(50); // polling the leaders while the digests repair what the partition kept apart
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+      poll(50); // while the digests repair what the partition kept apart
     } while (System.nanoTime() < deadline);
     Map<String, Map<String, List<JsonNode>>> held = new LinkedHashMap<>();
     for (String m : spec.members()) {
       Map<String, List<JsonNode>> values = new LinkedHashMap<>();
       for (String key : keys) {
-        Asks.<MultiLeaderReplica.Command, MultiLeaderReplica.Value>askNow(kit.system(), running.get(m),
+        Asks.<MultiLeaderReplica.Command, MultiLeaderReplica.Value>askNow(kit.system(), running(m),
             replyTo -> new MultiLeaderReplica.Get(key, replyTo), Duration.ofSeconds(5))
             .ifPresent(v -> {
               if (!values(v).isEmpty()) {
@@ -238,13 +200,6 @@ public final class MultiLeaderScenarioGroup implements ScenarioGroup {
       held.put(m, values);
     }
     return new Settled(held.get(spec.members().get(0)), held, Map.of(), detail);
-  }
-
-  @Override
-  public void close() {
-    running.values().forEach(r -> kit.stop(r, Duration.ofSeconds(10)));
-    running.clear();
-    transport.close();
   }
 
   /** Configures a {@link MultiLeaderScenarioGroup}: three leaders, all-to-all, siblings kept. */
