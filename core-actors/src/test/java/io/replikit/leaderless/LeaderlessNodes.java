@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.persistence.testkit.PersistenceTestKitPlugin;
-import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.replikit.leaderless.ring.Ring;
 import io.replikit.leaderless.ring.RingNode;
 import io.replikit.replication.ReplicaId;
@@ -46,15 +43,7 @@ final class LeaderlessNodes implements AutoCloseable {
 
   /** A test kit's configuration: every message through Jackson, the persistence test kit as journal. */
   static Config testKitConfig() {
-    return ConfigFactory.parseString("""
-        akka.actor.serialize-messages = on
-        akka.loglevel = INFO
-        akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
-        akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
-        """)
-        .withFallback(PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+    return io.replikit.testkit.scenario.ScenarioKit.inMemory("akka.loglevel = INFO");
   }
 
   /** Every node's coordinator stamps writes with {@code clocks.get(node)}, or the system clock when absent. */

@@ -3,16 +3,14 @@ package io.replikit.singleleader;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.persistence.testkit.PersistenceTestKitPlugin;
-import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.replikit.replication.LogEntry;
 import io.replikit.replication.ReplicaClock;
 import io.replikit.replication.ReplicaId;
 import io.replikit.testkit.FaultyTransport;
+import io.replikit.testkit.scenario.ScenarioKit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,11 +28,8 @@ final class TestGroup implements AutoCloseable {
 
   /** The in-memory journal of Akka's persistence test kit, every message through Jackson, fast timers. */
   static Config testConfig() {
-    return ConfigFactory.parseString("""
-        akka.actor.serialize-messages = on
+    return ScenarioKit.inMemory("""
         akka.loglevel = INFO
-        akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
-        akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
         replikit.single-leader {
           heartbeat-interval = 50ms
           follower-timeout = 300ms
@@ -43,10 +38,7 @@ final class TestGroup implements AutoCloseable {
           failover-timeout = 500ms
           write-timeout = 8s
         }
-        """)
-        .withFallback(PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+        """);
   }
 
   /** Records what replicas report to their observer. */

@@ -3,14 +3,12 @@ package io.replikit.multileader;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.persistence.testkit.PersistenceTestKitPlugin;
-import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.replikit.replication.ReplicaId;
 import io.replikit.testkit.FaultyTransport;
+import io.replikit.testkit.scenario.ScenarioKit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,16 +26,10 @@ final class MlGroup implements AutoCloseable {
   private static final AtomicInteger GROUPS = new AtomicInteger();
 
   static Config testConfig() {
-    return ConfigFactory.parseString("""
-        akka.actor.serialize-messages = on
+    return ScenarioKit.inMemory("""
         akka.loglevel = INFO
-        akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
-        akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
         replikit.multi-leader.digest-interval = 100ms
-        """)
-        .withFallback(PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+        """);
   }
 
   /** Counts every application of every change, per replica: a change applied twice anywhere is a bug. */

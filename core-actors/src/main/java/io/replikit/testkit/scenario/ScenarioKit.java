@@ -13,12 +13,9 @@ import com.typesafe.config.ConfigFactory;
 public final class ScenarioKit {
   private ScenarioKit() {}
 
+  /** Scenario timers: a failover within about half a second, multi-leader digests every 100 ms. */
   public static Config config() {
-    return ConfigFactory.parseString("""
-        akka.actor.serialize-messages = on
-        akka.loglevel = WARNING
-        akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
-        akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
+    return inMemory("""
         replikit.single-leader {
           heartbeat-interval = 50ms
           follower-timeout = 300ms
@@ -29,7 +26,22 @@ public final class ScenarioKit {
           read-wait-timeout = 300ms
         }
         replikit.multi-leader.digest-interval = 100ms
-        """)
+        """);
+  }
+
+  /**
+   * {@code overrides} (HOCON) over a test system's base: every message serialized through Jackson as on a wire
+   * ({@code akka.actor.serialize-messages}), logging through SLF4J at WARNING, Akka's in-memory persistence test
+   * kit as journal and snapshot store, then the application's and reference configuration.
+   */
+  public static Config inMemory(String overrides) {
+    return ConfigFactory.parseString(overrides)
+        .withFallback(ConfigFactory.parseString("""
+            akka.actor.serialize-messages = on
+            akka.loglevel = WARNING
+            akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
+            akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
+            """))
         .withFallback(PersistenceTestKitPlugin.getInstance().config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());

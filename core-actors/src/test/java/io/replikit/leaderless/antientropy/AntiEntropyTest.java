@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.persistence.testkit.PersistenceTestKitPlugin;
-import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
@@ -58,15 +55,7 @@ class AntiEntropyTest {
 
   @BeforeAll
   static void startKit() {
-    Config config = ConfigFactory.parseString("""
-        akka.actor.serialize-messages = on
-        akka.loglevel = INFO
-        akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
-        akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
-        """)
-        .withFallback(PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+    Config config = io.replikit.testkit.scenario.ScenarioKit.inMemory("akka.loglevel = INFO");
     kit = ActorTestKit.create("anti-entropy", config);
   }
 
