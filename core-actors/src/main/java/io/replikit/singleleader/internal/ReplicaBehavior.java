@@ -314,6 +314,9 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       if (bootstrapping(state)) {
         electionDeadline = clock.nanos();
         ctx.getSelf().tell(Protocol.Tick.INSTANCE);
+      } else {
+        // the time it asked does not count: the first member gets its head start for epoch 1 from now
+        electionDeadline = clock.nanos() + randomTimeout() + 2 * failoverNanos;
       }
     }
     return Effect().none();
