@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.replikit.examples.bench.BenchReport;
+import io.replikit.examples.bench.Progress;
 import io.replikit.persistence.ReplikitJournal;
 import io.replikit.sharding.KeyRouter;
 import io.replikit.sharding.Placement;
@@ -129,13 +130,18 @@ public final class ShardingBench {
       Map<String, Long> acknowledged = writers.acknowledged;
       note(progress, "reading back %d acknowledged writes", acknowledged.size());
       long lost = 0;
-      for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
-        Replica.ReadReply r = client.router().get(e.getKey()).toCompletableFuture().get(60, TimeUnit.SECONDS);
-        if (!(r instanceof Replica.Found f) || f.version() != e.getValue()) {
-          if (lost < 5) {
-            note(progress, "lost: %s acknowledged at %d, read back %s", e.getKey(), e.getValue(), r);
+      java.util.concurrent.atomic.AtomicLong checked = new java.util.concurrent.atomic.AtomicLong();
+      try (Progress ticker = Progress.of(progress, "read back", "writes checked", checked::get,
+          acknowledged.size())) {
+        for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+          Replica.ReadReply r = client.router().get(e.getKey()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+          if (!(r instanceof Replica.Found f) || f.version() != e.getValue()) {
+            if (lost < 5) {
+              note(progress, "lost: %s acknowledged at %d, read back %s", e.getKey(), e.getValue(), r);
+            }
+            lost++;
           }
-          lost++;
+          checked.incrementAndGet();
         }
       }
       return new Report(o, start, startMs, join, leave, acknowledged.size(), writers.refused.get(), lost);
@@ -173,13 +179,22 @@ public final class ShardingBench {
       throws Exception {
     long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
     Placement p = null;
-    while (System.nanoTime() < deadline) {
-      p = client.placement().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      boolean allPlaced = p.unplaced().isEmpty() && p.nodes() == nodes;
-      if (allPlaced && !p.coLocated() && p.perNode().size() == p.nodes() && p.maxPerNode() - p.minPerNode() <= 1) {
-        return p;
+    java.util.concurrent.atomic.AtomicReference<Placement> seen = new java.util.concurrent.atomic.AtomicReference<>();
+    try (Progress ticker = Progress.every(progress, Progress.EVERY, phase + ": placement", () -> {
+      Placement last = seen.get();
+      return last == null ? "asking the replicas where they run"
+          : last.placed().size() + "/" + (last.placed().size() + last.unplaced().size()) + " replicas placed on "
+              + last.nodes() + " nodes, per node " + last.perNode().values();
+    })) {
+      while (System.nanoTime() < deadline) {
+        p = client.placement().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        seen.set(p);
+        boolean allPlaced = p.unplaced().isEmpty() && p.nodes() == nodes;
+        if (allPlaced && !p.coLocated() && p.perNode().size() == p.nodes() && p.maxPerNode() - p.minPerNode() <= 1) {
+          return p;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }
     throw new IllegalStateException(phase + ": placement did not settle within " + SETTLE_LIMIT.toSeconds()
         + " s; last seen: " + p);
