@@ -40,15 +40,19 @@ public final class RejoinRule {
   }
 
   /**
-   * Whether a message proves the group has a history without asking: a leader's entries or snapshot (a leader was
-   * elected), or anything of an epoch above 1 (only the first member stands for epoch 1).
+   * Whether a message shows the group has a history, for a replica still asking: anything but the questions and
+   * answers of this rule, a follower asking to follow, and the first member asking for epoch 1 (how a new group
+   * starts). A leader's entries, snapshot or hint, a vote or a progress report (answers to an earlier incarnation of
+   * this replica), anything of an epoch above 1: someone acted in the group before. Reading too much into one only
+   * makes a new replica rejoin (catch up first), never vote wrongly; and nothing of it is persisted before the
+   * replica is rejoining, so an epoch it learns this way cannot make it look like a replica with a history.
    */
   public static boolean revealsHistory(Protocol.Message m) {
-    if (m instanceof Protocol.HistoryQuery || m instanceof Protocol.HistoryReply) {
+    if (m instanceof Protocol.HistoryQuery || m instanceof Protocol.HistoryReply
+        || m instanceof Protocol.FollowRequest) {
       return false;
     }
-    return m.epoch() > 1 || m instanceof Protocol.AppendEntries || m instanceof Protocol.SnapshotChunk
-        || m instanceof Protocol.TimeoutNow || m instanceof Protocol.RejoinPoint;
+    return !(m instanceof Protocol.RequestVote v && v.epoch() <= 1);
   }
 
   /**

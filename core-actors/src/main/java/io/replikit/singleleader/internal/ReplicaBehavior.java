@@ -54,6 +54,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * candidate whose log is at least as up to date as its own (higher last epoch, or the same and a position as
  * high), so a winner holds every write a majority persisted. With semi-sync k, the votes needed are raised to
  * n - k so that the vote quorum always includes a replica holding every acknowledged write.
+ *
+ * <p>That argument needs voters that remember. With {@code rejoin-when-empty}, a voter that recovers an empty
+ * journal (it may have lost one) asks the other voters what they hold ({@link RejoinRule}) and, if the group has a
+ * history, rejoins: it grants no votes, never stands, and its leader counts it for no acknowledgement and not for the
+ * lease, until its log holds the entry a leader backed by the others named ({@link Protocol.RejoinPoint}).
  */
 public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command, ReplicaEvent, ReplicaState> {
 

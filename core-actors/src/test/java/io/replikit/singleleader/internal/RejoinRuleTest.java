@@ -49,6 +49,10 @@ class RejoinRuleTest {
         "the first member asking for epoch 1 is how a new group starts");
     assertFalse(RejoinRule.revealsHistory(new Protocol.HistoryReply(A, 5, 1, 9, false, null)),
         "answers are weighed by the verdict, not here");
+    assertTrue(RejoinRule.revealsHistory(new Protocol.Vote(A, 1, true, false)),
+        "a vote it never asked for answers an earlier incarnation");
+    assertTrue(RejoinRule.revealsHistory(new Protocol.LeaderHint(A, 1, L)), "a leader exists");
+    assertFalse(RejoinRule.revealsHistory(new Protocol.FollowRequest(A, 0, 0, 0, List.of(), false)));
   }
 
   @Test
