@@ -38,10 +38,13 @@ import java.util.stream.StreamSupport;
  * if needed and keep taking writes; with semi-sync or sync acknowledgement no acknowledged write is lost).
  * With fewer Up nodes than replicas per group the missing replicas are not placed (a warning is logged, and
  * {@link #placement} says so) until nodes join. A replica placed anew on another node starts from that node's
- * journal: with a journal the nodes share (PostgreSQL) it recovers its own log and votes; with a journal per node
- * it starts empty and is brought up to date by its leader (snapshot and catch-up), but until then it is a voter that
- * has forgotten what it acknowledged and whom it voted for, and an election in that window can elect a replica
- * lacking acknowledged writes (set aside as divergent). So share the journal where replicas move. Does not
+ * journal: with a journal the nodes share (PostgreSQL) it recovers its own log and votes; with a journal per node it
+ * starts empty, and since it may have forgotten what it acknowledged and whom it voted for, it does not vote yet:
+ * every replica here runs with {@code rejoin-when-empty}, so an empty replica asks the other voters what they hold
+ * and, if the group has a history, rejoins as a non-voting member (no votes, no candidacy, not counted for
+ * acknowledgements or the lease) until it holds its leader's log up to a point that leader named; then it votes
+ * again. The price: a new group starts only once all its replicas run, and while one rejoins its group needs every
+ * other replica for a majority. Does not
  * survive: a majority of a group's nodes lost at once; a network partition without a downing provider (sharding and
  * the groups then wait).
  */
@@ -58,7 +61,9 @@ public final class ShardedReplicaGroups {
     this.keyspace = keyspace;
     this.typeKey = EntityTypeKey.create(Replica.Command.class, "replikit-" + keyspace.name());
     this.sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(typeKey, ctx -> entity(ctx.getEntityId(), settings))
+    // a replica may be placed anew on a node whose journal lacks it: an empty journal must not be taken for a new group
+    SingleLeaderSettings rejoining = settings.withRejoinWhenEmpty(true);
+    sharding.init(Entity.of(typeKey, ctx -> entity(ctx.getEntityId(), rejoining))
         .withMessageExtractor(new OneShardPerReplica())
         .withAllocationStrategy(new ReplicaGroupAllocationStrategy(keyspace.replicas(), keyspace.rebalanceMaxMoves()))
         // replication traffic bypasses sharding, so an idle-looking replica is busy: never passivate

@@ -24,7 +24,8 @@ import java.util.List;
  * a running group by snapshot. Any replica answers reads from its own state.
  *
  * <p>Survives: lost, duplicated, delayed and reordered replication messages; restarts of any replica from its
- * journal. Does not survive (in this version): loss of the leader's node for good (no failover yet); with
+ * journal; with {@code replikit.single-leader.rejoin-when-empty} on, a voter's journal lost (it rejoins without a
+ * vote until caught up, see {@link SingleLeaderSettings#withRejoinWhenEmpty}). Does not survive (in this version): loss of the leader's node for good (no failover yet); with
  * {@code ASYNC} a leader crash may lose acknowledged writes that no follower received.
  */
 public final class Replica {

@@ -33,7 +33,8 @@ public record SingleLeaderSettings(
     int journalMaxRestarts,
     StoreLimits storeLimits,
     Transactions.Encoding logEncoding,
-    Duration readWaitTimeout) {
+    Duration readWaitTimeout,
+    boolean rejoinWhenEmpty) {
 
   public SingleLeaderSettings {
     positive("write-timeout", writeTimeout);
@@ -112,7 +113,8 @@ public record SingleLeaderSettings(
           StoreLimits.fromConfig(root),
           new Transactions.Encoding(LogFormat.parse(base + "log-format", c.getString("log-format")),
               c.getInt("wal-storage-version"), TableTriggers.none()),
-          c.getDuration("read-wait-timeout"));
+          c.getDuration("read-wait-timeout"),
+          c.getBoolean("rejoin-when-empty"));
     } catch (ConfigException e) {
       throw new IllegalArgumentException("invalid replikit configuration: " + e.getMessage(), e);
     }
@@ -122,14 +124,14 @@ public record SingleLeaderSettings(
     return new SingleLeaderSettings(policy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
         followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
         snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
-        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, logEncoding, readWaitTimeout);
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, logEncoding, readWaitTimeout, rejoinWhenEmpty);
   }
 
   public SingleLeaderSettings withAckLevel(AckLevel level) {
     return new SingleLeaderSettings(ackPolicy, level, writeTimeout, syncStandbyTimeout, heartbeatInterval,
         followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
         snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
-        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, logEncoding, readWaitTimeout);
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, logEncoding, readWaitTimeout, rejoinWhenEmpty);
   }
 
   /** These settings with transactions logged in {@code format}. */
@@ -151,7 +153,18 @@ public record SingleLeaderSettings(
     return new SingleLeaderSettings(ackPolicy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
         followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
         snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
-        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, encoding, readWaitTimeout);
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, encoding, readWaitTimeout, rejoinWhenEmpty);
+  }
+
+  /**
+   * These settings with {@code rejoin-when-empty} set: a voter that recovers an empty journal asks its peers before
+   * it votes, and rejoins as a non-voting member until caught up if the group has a history (see reference.conf).
+   */
+  public SingleLeaderSettings withRejoinWhenEmpty(boolean rejoin) {
+    return new SingleLeaderSettings(ackPolicy, ackLevel, writeTimeout, syncStandbyTimeout, heartbeatInterval,
+        followerTimeout, resendAfter, failoverTimeout, maxBatchEntries, maxBatchesInFlight, snapshotEvery,
+        snapshotChunkItems, snapshotChunksInFlight, logRetentionEntries, maxRetainedEntries, journalRestartMinBackoff,
+        journalRestartMaxBackoff, journalMaxRestarts, storeLimits, logEncoding, readWaitTimeout, rejoin);
   }
 
   private static void positive(String name, Duration d) {

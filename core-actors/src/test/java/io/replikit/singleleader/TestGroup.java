@@ -47,6 +47,16 @@ final class TestGroup implements AutoCloseable {
     final Map<ReplicaId, List<Long>> snapshots = new ConcurrentHashMap<>();
     final List<String> syncChanges = new CopyOnWriteArrayList<>();
     final List<Long> batchSizes = new CopyOnWriteArrayList<>();
+    /** Where leader elections are reported ("leader@epoch"), if a test listens. */
+    volatile ActorRef<String> elections;
+
+    @Override
+    public void onLeaderElected(ReplicaId leader, long epoch) {
+      ActorRef<String> to = elections;
+      if (to != null) {
+        to.tell(leader.value() + "@" + epoch);
+      }
+    }
 
     @Override
     public void onApplied(ReplicaId replica, LogEntry entry) {

@@ -58,9 +58,12 @@ class WireFormatTest {
     LogEntry delete = new LogEntry(8, 2, l, 1235, new Change.Delete("k"));
     TestProbe<Replica.WriteReply> replies = kit.createTestProbe();
     List<Object> messages = List.of(
-        new Protocol.FollowRequest(ReplicaId.of("f"), 2, 6, 2, List.of(new ReplicaEvents.EpochStart(2, 1))),
+        new Protocol.FollowRequest(ReplicaId.of("f"), 2, 6, 2, List.of(new ReplicaEvents.EpochStart(2, 1)), true),
         new Protocol.AppendEntries(l, 2, 6, 2, List.of(entry, delete), 8, 123456789L, true, 4_000_000L),
-        new Protocol.Progress(ReplicaId.of("f"), 2, 8, 7, 7, true, 123456789L),
+        new Protocol.Progress(ReplicaId.of("f"), 2, 8, 7, 7, true, 123456789L, false),
+        new Protocol.HistoryQuery(ReplicaId.of("f"), 0, 42),
+        new Protocol.HistoryReply(l, 2, 42, 8, false, l),
+        new Protocol.RejoinPoint(l, 2, 8, 2),
         new Protocol.SnapshotChunk(l, 2, 99, 8, 2, 0, 1, List.of(new StoreItem("k", doc, 7)),
             List.of(new ReplicaEvents.EpochStart(2, 1)), 5),
         new Protocol.SnapshotProgress(ReplicaId.of("f"), 2, 99, 1),
@@ -98,7 +101,9 @@ class WireFormatTest {
             List.of(new ReplicaEvents.Restore("k", JsonNodeFactory.instance.textNode("v"), 7, true)), false, 3, 5),
         new ReplicaSnapshot(8, 2, 3, ReplicaId.of("f9"), List.of(new ReplicaEvents.EpochStart(1, 1)),
             List.of(ReplicaId.of("f9")), List.of(new DivergentWrite(new LogEntry(8, 2, l, 1, new Change.Delete("k")),
-            3, 5)), List.of()));
+            3, 5)), List.of(), true),
+        new ReplicaEvents.RejoinStarted("L holds a history", 5),
+        new ReplicaEvents.RejoinFinished(l, 2, 8, 6));
     for (Object e : events) {
       assertEquals(e, roundTrip(e), e.getClass().getSimpleName());
       assertEquals(31, serialization.findSerializerFor(e).identifier(), e.getClass().getSimpleName() + " is JSON");

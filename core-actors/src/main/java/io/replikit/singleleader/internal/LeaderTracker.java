@@ -52,15 +52,26 @@ public final class LeaderTracker<R> {
   /** One follower acknowledged (applied) a position; {@code lagNanos} is the time since the leader appended it. */
   public record LagSample(ReplicaId follower, long position, long lagNanos) {}
 
+  /**
+   * A snapshot transfer that ended: the follower installed the store as of {@code position} ({@code items} keys in
+   * {@code chunks} chunks), {@code nanos} after the transfer started.
+   */
+  public record TransferDone(ReplicaId follower, long position, int items, int chunks, long nanos) {}
+
   /** What a progress report led to. */
-  public record ProgressOutcome<R>(List<Pending<R>> completed, List<LagSample> lag) {}
+  public record ProgressOutcome<R>(List<Pending<R>> completed, List<LagSample> lag, TransferDone transferDone) {}
 
   /** What a timer tick led to. */
   public record TickOutcome<R>(List<Pending<R>> completed, List<Expired<R>> expired, List<SyncChange> syncChanges) {}
 
-  /** A follower as the leader sees it, for the group status. */
+  /**
+   * A follower as the leader sees it, for the group status. {@code snapshotChunksSent} of
+   * {@code snapshotChunksTotal}: chunks of the snapshot transfer under way that the follower confirmed storing (0 of
+   * 0 when none is); {@code rejoining}: it lost its journal and does not vote yet.
+   */
   public record FollowerView(ReplicaId id, String state, String syncState, long received, long persisted,
-      long applied, long lastHeardNanosAgo, long snapshotPosition) {}
+      long applied, long lastHeardNanosAgo, long snapshotPosition, int snapshotChunksSent, int snapshotChunksTotal,
+      boolean rejoining) {}
 
   private static final class Follower {
     final ReplicaId id;
@@ -77,6 +88,7 @@ public final class LeaderTracker<R> {
     long lastGapNanos;
     boolean contacted;
     boolean streaming;
+    boolean rejoining;
     Transfer transfer;
 
     Follower(ReplicaId id, long now) {
@@ -106,6 +118,7 @@ public final class LeaderTracker<R> {
     int acked;
     int lastReported;
     long lastProgress;
+    final long startedNanos;
 
     Transfer(long transferId, long position, long epoch, List<StoreItem> items, int chunkItems, long matchPosition,
         long now) {
@@ -117,6 +130,7 @@ public final class LeaderTracker<R> {
       this.chunkItems = chunkItems;
       this.total = Math.max(1, (items.size() + chunkItems - 1) / chunkItems);
       this.lastProgress = now;
+      this.startedNanos = now;
     }
 
     List<StoreItem> chunk(int index) {
@@ -259,7 +273,10 @@ public final class LeaderTracker<R> {
       }
       f.applied = applied;
     }
+    TransferDone done = null;
     if (f.transfer != null && persisted >= f.transfer.position) {
+      Transfer t = f.transfer;
+      done = new TransferDone(id, t.position, t.items.size(), t.total, now - t.startedNanos);
       f.transfer = null; // the snapshot is installed; stream from after it
       f.next = Math.max(f.next, persisted + 1);
     }
@@ -269,7 +286,7 @@ public final class LeaderTracker<R> {
     if (!f.streaming && f.transfer == null && f.persisted >= leaderLast) {
       f.streaming = true;
     }
-    return new ProgressOutcome<>(completeSatisfied(now), lag);
+    return new ProgressOutcome<>(completeSatisfied(now), lag, done);
   }
 
   /**
@@ -411,7 +428,8 @@ public final class LeaderTracker<R> {
     int fresh = voters.contains(self) ? 1 : 0;
     for (ReplicaId v : voters) {
       Follower f = followers.get(v);
-      if (f != null && f.lastEcho != Long.MIN_VALUE && now - f.lastEcho <= leaseNanos) {
+      // a rejoining voter forgot the epochs it voted in: its answer proves nothing about other leaders
+      if (f != null && !f.rejoining && f.lastEcho != Long.MIN_VALUE && now - f.lastEcho <= leaseNanos) {
         fresh++;
       }
     }
@@ -430,6 +448,34 @@ public final class LeaderTracker<R> {
       case SEMI_SYNC -> groupPolicy.method() == AckPolicy.SyncMethod.ANY ? eligible(f, now)
           : firstEligible(groupPolicy.syncCount(), now).contains(id);
     };
+  }
+
+  /**
+   * Whether {@code id} lost its journal and catches up as a non-voting member, as its last request or report said.
+   * A rejoining follower counts for no acknowledgement (sync, semi-sync) and not for the lease, until it says it
+   * votes again.
+   */
+  public void setRejoining(ReplicaId id, boolean rejoining) {
+    Follower f = followers.get(id);
+    if (f != null) {
+      f.rejoining = rejoining;
+    }
+  }
+
+  public boolean isRejoining(ReplicaId id) {
+    Follower f = followers.get(id);
+    return f != null && f.rejoining;
+  }
+
+  /** Followers that said they are rejoining, to be told where they may vote again. */
+  public List<ReplicaId> rejoiningFollowers() {
+    List<ReplicaId> out = new ArrayList<>();
+    for (Follower f : followers.values()) {
+      if (f.rejoining && f.contacted) {
+        out.add(f.id);
+      }
+    }
+    return out;
   }
 
   /** What {@code id} persisted, as last reported (-1 for an unknown follower). */
@@ -479,7 +525,8 @@ public final class LeaderTracker<R> {
             : syncSet.contains(f.id) ? "sync" : eligible(f, now) ? "potential" : "async";
       };
       out.add(new FollowerView(f.id, state, sync, f.received, f.persisted, f.applied, now - f.lastHeard,
-          f.transfer == null ? -1 : f.transfer.position));
+          f.transfer == null ? -1 : f.transfer.position, f.transfer == null ? 0 : f.transfer.acked,
+          f.transfer == null ? 0 : f.transfer.total, f.rejoining));
     }
     return out;
   }
@@ -487,7 +534,7 @@ public final class LeaderTracker<R> {
   // --- rules ---
 
   private boolean eligible(Follower f, long now) {
-    return f.contacted && f.streaming && now - f.lastHeard <= syncStandbyTimeoutNanos;
+    return f.contacted && f.streaming && !f.rejoining && now - f.lastHeard <= syncStandbyTimeoutNanos;
   }
 
   private List<ReplicaId> firstEligible(int k, long now) {
@@ -511,7 +558,7 @@ public final class LeaderTracker<R> {
         return true;
       case SYNC:
         for (Follower f : followers.values()) {
-          if (f.at(w.level()) < w.position()) {
+          if (!f.rejoining && f.at(w.level()) < w.position()) {
             return false;
           }
         }
@@ -521,7 +568,7 @@ public final class LeaderTracker<R> {
         if (p.method() == AckPolicy.SyncMethod.ANY) {
           int count = 0;
           for (Follower f : followers.values()) {
-            if (f.at(w.level()) >= w.position() && ++count >= p.syncCount()) {
+            if (!f.rejoining && f.at(w.level()) >= w.position() && ++count >= p.syncCount()) {
               return true;
             }
           }

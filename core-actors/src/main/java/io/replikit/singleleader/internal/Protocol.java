@@ -23,9 +23,11 @@ public final class Protocol {
   /**
    * Follower to leader: "my log ends at {@code lastPosition} (of {@code lastEpoch}), and its epochs start where
    * {@code epochs} says; stream me what follows". The leader finds from the histories where the logs part.
+   * {@code rejoining}: the follower lost its journal and is catching up as a non-voting member, so the leader does
+   * not count it for acknowledgements or its lease, and tells it when it may vote again ({@link RejoinPoint}).
    */
   public record FollowRequest(ReplicaId follower, long epoch, long lastPosition, long lastEpoch,
-      List<EpochStart> epochs) implements Message {}
+      List<EpochStart> epochs, boolean rejoining) implements Message {}
 
   /**
    * Leader to follower: {@code entries} follow the entry at {@code prevPosition}, which has {@code prevEpoch}
@@ -44,7 +46,7 @@ public final class Protocol {
    * the leader must go back to {@code received + 1}. {@code echoNanos}: the newest {@code sentNanos} it has seen.
    */
   public record Progress(ReplicaId follower, long epoch, long received, long persisted, long applied, boolean gap,
-      long echoNanos) implements Message {}
+      long echoNanos, boolean rejoining) implements Message {}
 
   /**
    * Leader to follower: chunk {@code index} of {@code total} of the store as of {@code snapshotPosition}, with the
@@ -74,6 +76,25 @@ public final class Protocol {
 
   /** A replica that is not the leader tells a follower who is. */
   public record LeaderHint(ReplicaId from, long epoch, ReplicaId leader) implements Message {}
+
+  /**
+   * A voter that recovered an empty journal asks another voter what it holds, before it votes ({@code nonce}: drawn
+   * per start, so that an answer to an earlier incarnation's question is not taken for an answer to this one).
+   */
+  public record HistoryQuery(ReplicaId from, long epoch, long nonce) implements Message {}
+
+  /**
+   * The answer to a {@link HistoryQuery}: the voter's epoch and last position, {@code knowsHistory} when it is
+   * itself rejoining (it learnt the group has a history), and the leader it knows of (null if none).
+   */
+  public record HistoryReply(ReplicaId from, long epoch, long nonce, long lastPosition, boolean knowsHistory,
+      ReplicaId leader) implements Message {}
+
+  /**
+   * Leader to a rejoining follower, sent only while a majority of voters other than rejoining ones back the
+   * leader (its lease): once your log holds my entry at {@code position} (of {@code positionEpoch}), you may vote.
+   */
+  public record RejoinPoint(ReplicaId leader, long epoch, long position, long positionEpoch) implements Message {}
 
   /** Timer: heartbeats, resends, timeouts, elections. */
   enum Tick implements Replica.Command, NoSerializationVerificationNeeded { INSTANCE }

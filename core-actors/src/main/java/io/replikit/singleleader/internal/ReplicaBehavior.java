@@ -54,6 +54,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * candidate whose log is at least as up to date as its own (higher last epoch, or the same and a position as
  * high), so a winner holds every write a majority persisted. With semi-sync k, the votes needed are raised to
  * n - k so that the vote quorum always includes a replica holding every acknowledged write.
+ *
+ * <p>That argument needs voters that remember. With {@code rejoin-when-empty}, a voter that recovers an empty
+ * journal (it may have lost one) asks the other voters what they hold ({@link RejoinRule}) and, if the group has a
+ * history, rejoins: it grants no votes, never stands, and its leader counts it for no acknowledgement and not for the
+ * lease, until its log holds the entry a leader backed by the others named ({@link Protocol.RejoinPoint}).
  */
 public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command, ReplicaEvent, ReplicaState> {
 
@@ -123,6 +128,18 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private long leaderLastHeardNanos = Long.MIN_VALUE;
   private String refusedStream;
 
+  // A voter that recovered an empty journal with rejoin-when-empty asks every other voter what it holds before it
+  // votes (volatile: it asks again after a restart, and stays as empty as it was meanwhile).
+  private final boolean rejoinWhenEmpty;
+  private boolean asking;
+  private long askNonce;
+  private final java.util.Map<ReplicaId, RejoinRule.Answer> answers = new java.util.HashMap<>();
+  // rejoining: the point a leader backed by a majority (not counting this replica) named for it
+  private Protocol.RejoinPoint rejoinTarget;
+  // follower side of a snapshot transfer, for the progress log
+  private long loggedTransferId;
+  private int loggedTenths = -1;
+
   // reads under lag: since when this replica is known to hold all its leader had, and reads waiting to be served
   private long freshAsOfNanos = Long.MIN_VALUE;
   private List<WaitingRead> waitingReads = new ArrayList<>();
@@ -162,6 +179,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     this.failoverNanos = settings.failoverTimeout().toNanos();
     this.leaseNanos = failoverNanos * 9 / 10;
     this.random = new Random(group.groupId().hashCode() * 31L + self.value().hashCode());
+    this.rejoinWhenEmpty = settings.rejoinWhenEmpty();
     transport.register(self, ctx.getSelf().<Protocol.Message>narrow());
     transport.expect(voters);
     timers.startTimerWithFixedDelay(Protocol.Tick.INSTANCE, settings.heartbeatInterval());
@@ -222,7 +240,18 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     long now = clock.nanos();
     lastSnapshotSequenceNr = lastSequenceNumber(ctx); // conservative: the last snapshot is no later than this
     ctx.getLog().info("replica {} of group {} recovered position {} in epoch {}{}", self, group.groupId(),
-        state.lastPosition(), state.currentEpoch(), voter ? "" : " (non-voting)");
+        state.lastPosition(), state.currentEpoch(), !voter ? " (non-voting)"
+            : state.rejoining() ? " (rejoining after a lost journal: it does not vote until caught up)" : "");
+    if (rejoinWhenEmpty && voter && voters.size() > 1 && state.isEmpty()) {
+      // an empty journal: a new group, or this replica's journal was lost (placed anew on another node). Until the
+      // other voters say which, it grants no vote and does not stand.
+      asking = true;
+      askNonce = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+      answers.clear();
+      ctx.getLog().info("replica {} of group {} has an empty journal: it asks {} whether the group has a history "
+          + "before it votes", self, group.groupId(), otherVoters());
+      askPeers(state);
+    }
     if (bootstrapping(state)) {
       // a new group: its designated leader asks for the first epoch's votes at once (and again every tick)
       electionDeadline = now;
@@ -231,9 +260,94 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       // others leave the designated leader time to win the first epoch of a new group
       electionDeadline = now + randomTimeout() + (state.currentEpoch() == 0 ? 2 * failoverNanos : 0);
     }
-    if (!voter) {
+    if (!voter || state.rejoining()) {
       requestToFollow(state, group.leader(), now);
     }
+  }
+
+  private List<ReplicaId> otherVoters() {
+    List<ReplicaId> out = new ArrayList<>(voters);
+    out.remove(self);
+    return out;
+  }
+
+  private void askPeers(ReplicaState state) {
+    for (ReplicaId v : otherVoters()) {
+      if (!answers.containsKey(v)) {
+        transport.send(self, v, new Protocol.HistoryQuery(self, state.currentEpoch(), askNonce));
+      }
+    }
+  }
+
+  /** Whether this replica may vote and stand: a voter that is neither asking about nor rejoining its group. */
+  private boolean canVote(ReplicaState state) {
+    return voter && !asking && !state.rejoining();
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> startRejoin(String reason, Protocol.Message redeliver) {
+    asking = false;
+    ctx.getLog().warn("replica {} of group {} recovered an empty journal but {}: it may have lost what it "
+        + "acknowledged and whom it voted for, so it rejoins as a non-voting member until it has caught up", self,
+        group.groupId(), reason);
+    return Effect().persist((ReplicaEvent) new ReplicaEvents.RejoinStarted(reason, clock.millis())).thenRun(s -> {
+      rejoinTarget = null;
+      if (redeliver != null) {
+        ctx.getSelf().tell(redeliver);
+      } else {
+        requestToFollow(s, currentLeader != null ? currentLeader : group.leader(), clock.nanos());
+      }
+    });
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> onHistoryReply(ReplicaState state, Protocol.HistoryReply h) {
+    if (!asking || h.nonce() != askNonce || !voters.contains(h.from())) {
+      return Effect().none();
+    }
+    answers.put(h.from(), new RejoinRule.Answer(h.epoch(), h.lastPosition(), h.knowsHistory()));
+    if (h.leader() != null && !h.leader().equals(self)) {
+      currentLeader = h.leader();
+    }
+    RejoinRule.Verdict verdict = RejoinRule.verdict(otherVoters(), answers);
+    if (verdict == RejoinRule.Verdict.REJOIN) {
+      return startRejoin(h.from() + " holds a history (epoch " + h.epoch() + ", position " + h.lastPosition()
+          + (h.knowsHistory() ? ", itself rejoining" : "") + ")", null);
+    }
+    if (verdict == RejoinRule.Verdict.NEW_GROUP) {
+      asking = false;
+      ctx.getLog().info("replica {} of group {}: every other voter {} is empty too, so the group is new and it votes",
+          self, group.groupId(), answers.keySet());
+      if (bootstrapping(state)) {
+        electionDeadline = clock.nanos();
+        ctx.getSelf().tell(Protocol.Tick.INSTANCE);
+      } else {
+        // the time it asked does not count: the first member gets its head start for epoch 1 from now
+        electionDeadline = clock.nanos() + randomTimeout() + 2 * failoverNanos;
+      }
+    }
+    return Effect().none();
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> onRejoinPoint(ReplicaState state, Protocol.RejoinPoint p) {
+    if (state.rejoining() && p.leader().equals(attachedLeader) && p.epoch() == state.currentEpoch()
+        && (rejoinTarget == null || !rejoinTarget.leader().equals(p.leader()) || rejoinTarget.epoch() != p.epoch())) {
+      rejoinTarget = p; // the first point named: the soonest reached
+    }
+    return finishRejoinIfDone(state);
+  }
+
+  private Effect<ReplicaEvent, ReplicaState> finishRejoinIfDone(ReplicaState state) {
+    Protocol.RejoinPoint t = rejoinTarget;
+    if (t == null || !state.rejoining() || !t.leader().equals(attachedLeader) || t.epoch() != state.currentEpoch()
+        || !state.rejoinDone(t.position(), t.positionEpoch())) {
+      return Effect().none();
+    }
+    rejoinTarget = null;
+    return Effect().persist((ReplicaEvent) new ReplicaEvents.RejoinFinished(t.leader(), t.epoch(), t.position(),
+        clock.millis())).thenRun(s -> {
+          ctx.getLog().info("replica {} of group {} holds leader {}'s log up to position {} of epoch {}: it has "
+              + "rejoined and votes again", self, group.groupId(), t.leader(), t.position(), t.positionEpoch());
+          sendProgress(s, s.lastPosition(), s.lastPosition(), false);
+        });
   }
 
   private long randomTimeout() {
@@ -597,6 +711,18 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   // --- messages between replicas ---
 
   private Effect<ReplicaEvent, ReplicaState> onMessage(ReplicaState state, Protocol.Message message) {
+    if (message instanceof Protocol.HistoryQuery q) {
+      transport.send(self, q.from(), new Protocol.HistoryReply(self, state.currentEpoch(), q.nonce(),
+          state.lastPosition(), state.rejoining(), currentLeader));
+      return Effect().none();
+    } else if (message instanceof Protocol.HistoryReply h) {
+      return onHistoryReply(state, h);
+    }
+    if (asking && RejoinRule.revealsHistory(message)) {
+      // before anything of it is persisted (a newer epoch, entries): from now on this replica is rejoining
+      return startRejoin("a message of epoch " + message.epoch() + " (" + message.getClass().getSimpleName()
+          + ") shows the group has a history", message);
+    }
     if (message instanceof Protocol.RequestVote v) {
       return onRequestVote(state, v);
     }
@@ -612,7 +738,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     if (message instanceof Protocol.Vote v) {
       return onVote(state, v);
     } else if (message instanceof Protocol.LeaderHint h) {
-      if (!voter && h.leader() != null && role != Role.LEADER) {
+      if ((!voter || state.rejoining()) && h.leader() != null && role != Role.LEADER) {
         requestToFollow(state, h.leader(), clock.nanos());
       }
       return Effect().none();
@@ -634,11 +760,15 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     if (!received.isEmpty()) {
       scheduleFlush();
     }
-    if (!voter) {
+    if (asking) {
+      askPeers(state); // the voters that have not answered yet (not started, or the question was lost)
+      return Effect().none();
+    }
+    if (!voter || state.rejoining()) {
       if (now - lastHeardFromLeader > followerTimeoutNanos && now - lastFollowRequest > followerTimeoutNanos) {
         requestToFollow(state, currentLeader != null ? currentLeader : group.leader(), now);
       }
-      return Effect().none();
+      return state.rejoining() ? finishRejoinIfDone(state) : Effect().none();
     }
     if (attachedLeader != null && now - lastHeardFromLeader > followerTimeoutNanos
         && now - lastFollowRequest > followerTimeoutNanos && role == Role.FOLLOWER) {
@@ -666,7 +796,11 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
 
   /** A new group's designated leader, before any leader has written: it stands for election at once. */
   private boolean bootstrapping(ReplicaState state) {
-    return voter && self.equals(group.leader()) && state.lastPosition() == 0 && state.currentEpoch() <= 1;
+    return canVote(state) && self.equals(group.leader()) && state.lastPosition() == 0 && state.currentEpoch() <= 1;
+  }
+
+  private long nextEpoch(ReplicaState state) {
+    return RejoinRule.nextEpoch(state.currentEpoch(), self.equals(group.leader()), rejoinWhenEmpty);
   }
 
   /** Starts a pre-vote, or (skipping it: a new group's first epoch, a switchover) a real election. */
@@ -680,7 +814,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     electionDeadline = now + randomTimeout();
     if (!skipPreVote) {
       preVoting = true;
-      electionEpoch = state.currentEpoch() + 1;
+      electionEpoch = nextEpoch(state);
       if (votes.size() >= votesNeeded) {
         return startRealElection(state);
       }
@@ -696,7 +830,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   }
 
   private Effect<ReplicaEvent, ReplicaState> startRealElection(ReplicaState state) {
-    long epoch = state.currentEpoch() + 1;
+    long epoch = nextEpoch(state);
     return Effect().persist((ReplicaEvent) new ReplicaEvents.EpochVoted(epoch, self)).thenRun(s -> {
       role = Role.CANDIDATE;
       currentLeader = null;
@@ -729,12 +863,12 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       boolean leaderAlive = role == Role.LEADER
           || (lastHeardFromLeader != Long.MIN_VALUE && now - lastHeardFromLeader < failoverNanos
               && (currentLeader == null || transport.reachable(currentLeader)));
-      boolean grant = candidateVotes && voter && v.epoch() > state.currentEpoch() && !leaderAlive
+      boolean grant = candidateVotes && canVote(state) && v.epoch() > state.currentEpoch() && !leaderAlive
           && upToDate(state, v.lastEpoch(), v.lastPosition());
       transport.send(self, v.candidate(), new Protocol.Vote(self, state.currentEpoch(), grant, true));
       return Effect().none();
     }
-    if (v.epoch() < state.currentEpoch() || !voter || !candidateVotes) {
+    if (v.epoch() < state.currentEpoch() || !canVote(state) || !candidateVotes) {
       transport.send(self, v.candidate(), new Protocol.Vote(self, state.currentEpoch(), false, false));
       return Effect().none();
     }
@@ -843,7 +977,8 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     if (message.epoch() < state.currentEpoch()) {
       if (message instanceof Protocol.AppendEntries a) {
         // a deposed leader: tell it the epoch so it steps down
-        transport.send(self, a.leader(), new Protocol.Progress(self, state.currentEpoch(), 0, 0, 0, false, 0));
+        transport.send(self, a.leader(), new Protocol.Progress(self, state.currentEpoch(), 0, 0, 0, false, 0,
+            false));
         return Effect().none();
       }
       if (!(message instanceof Protocol.FollowRequest)) {
@@ -861,6 +996,12 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
           startFollowing(s, r, clock.nanos());
         });
       }
+      if (r.rejoining() && !tracker.isRejoining(r.follower())) {
+        ctx.getLog().info("replica {} rejoins group {} after losing its journal: not counted for acknowledgements "
+            + "until it holds this leader's log up to position {}", r.follower(), group.groupId(),
+            state.lastPosition());
+      }
+      tracker.setRejoining(r.follower(), r.rejoining());
       startFollowing(state, r, now);
     } else if (message instanceof Protocol.Progress p) {
       if (!tracker.knows(p.follower()) || p.epoch() < state.currentEpoch()) {
@@ -871,8 +1012,15 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         // follower echoed late), which is safe for what followers use it for
         roundTrips.put(p.follower(), now - p.echoNanos());
       }
+      tracker.setRejoining(p.follower(), p.rejoining());
       LeaderTracker.ProgressOutcome<Reply> outcome = tracker.onProgress(p.follower(), p.received(), p.persisted(),
           p.applied(), p.gap(), p.echoNanos(), state.lastPosition(), now);
+      LeaderTracker.TransferDone done = outcome.transferDone();
+      if (done != null) {
+        ctx.getLog().info("group {}: leader {} finished sending follower {} a snapshot at position {}: {} keys in {} "
+            + "chunks, {} ms", group.groupId(), self, done.follower(), done.position(), done.items(), done.chunks(),
+            done.nanos() / 1_000_000);
+      }
       for (LeaderTracker.LagSample sample : outcome.lag()) {
         observer.onFollowerApplied(self, sample.follower(), sample.position(), sample.lagNanos());
       }
@@ -912,8 +1060,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
   private void startSnapshot(ReplicaState state, ReplicaId follower, long now) {
     // the store value is immutable: this is a consistent cut at lastPosition even as later writes are applied
     long transferId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-    ctx.getLog().info("leader {} sends follower {} a snapshot at position {} ({} keys)", self, follower,
-        state.lastPosition(), state.store().size());
+    int keys = state.store().size();
+    ctx.getLog().info("group {}: leader {} starts sending follower {} a snapshot at position {}: {} keys in {} chunks",
+        group.groupId(), self, follower, state.lastPosition(), keys,
+        Math.max(1, (keys + settings.snapshotChunkItems() - 1) / settings.snapshotChunkItems()));
     tracker.startSnapshot(follower, transferId, state.lastPosition(), state.lastEpoch(), state.store().items(), now);
   }
 
@@ -931,6 +1081,14 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     for (ReplicaId f : tracker.followerIds()) {
       if (tracker.needsSnapshot(f, state.logStart())) {
         startSnapshot(state, f, now);
+      }
+    }
+    if (tracker.leaseHolds(now, leaseNanos, voters, self)) {
+      // backed by a majority that does not count rejoining replicas: where this log stands now is a point such a
+      // replica may vote again from, once it holds it
+      for (ReplicaId f : tracker.rejoiningFollowers()) {
+        transport.send(self, f, new Protocol.RejoinPoint(self, state.currentEpoch(), state.lastPosition(),
+            state.lastEpoch()));
       }
     }
     continueSwitchover(state, now);
@@ -976,6 +1134,9 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     } else if (s.target() == null || !voters.contains(s.target())) {
       s.replyTo().tell(new Replica.SwitchoverFailed("target " + s.target() + " is not a voting member of group "
           + group.groupId() + " " + voters));
+    } else if (tracker.isRejoining(s.target())) {
+      s.replyTo().tell(new Replica.SwitchoverFailed("target " + s.target() + " lost its journal and is rejoining "
+          + "group " + group.groupId() + ": it does not vote or stand until it has caught up"));
     } else if (s.target().equals(self)) {
       s.replyTo().tell(new Replica.SwitchoverDone(self, state.currentEpoch()));
     } else if (switchoverTarget != null) {
@@ -1026,7 +1187,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       lastHeardFromLeader = now;
     }
     transport.send(self, leader, new Protocol.FollowRequest(self, state.currentEpoch(), state.lastPosition(),
-        state.lastEpoch(), state.epochHistory()));
+        state.lastEpoch(), state.epochHistory(), state.rejoining()));
   }
 
   private Effect<ReplicaEvent, ReplicaState> onFollowerMessage(ReplicaState state, Protocol.Message message) {
@@ -1034,8 +1195,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
       return onAppendEntries(state, a);
     } else if (message instanceof Protocol.SnapshotChunk c) {
       return onSnapshotChunk(state, c);
+    } else if (message instanceof Protocol.RejoinPoint p) {
+      return onRejoinPoint(state, p);
     } else if (message instanceof Protocol.TimeoutNow t) {
-      if (t.epoch() == state.currentEpoch() && voter && role == Role.FOLLOWER) {
+      if (t.epoch() == state.currentEpoch() && canVote(state) && role == Role.FOLLOWER) {
         ctx.getLog().info("replica {} takes over from {} (switchover)", self, t.leader());
         return startElection(state, clock.nanos(), true);
       }
@@ -1054,7 +1217,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     if (a.epoch() < state.currentEpoch()) {
       // a deposed leader: tell it the epoch so it steps down
       transport.send(self, a.leader(), new Protocol.Progress(self, state.currentEpoch(), state.lastPosition(),
-          state.lastPosition(), state.lastPosition(), false, a.sentNanos()));
+          state.lastPosition(), state.lastPosition(), false, a.sentNanos(), state.rejoining()));
       return Effect().none();
     }
     if (role != Role.FOLLOWER || !buffer.isEmpty()) {
@@ -1215,7 +1378,8 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
     }
     // entries are applied in the same step that persists them, so applied == persisted
     transport.send(self, attachedLeader,
-        new Protocol.Progress(self, state.currentEpoch(), receivedPosition, persisted, persisted, gap, echo));
+        new Protocol.Progress(self, state.currentEpoch(), receivedPosition, persisted, persisted, gap, echo,
+            state.rejoining()));
   }
 
   private Effect<ReplicaEvent, ReplicaState> onSnapshotChunk(ReplicaState state, Protocol.SnapshotChunk c) {
@@ -1258,8 +1422,10 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         c.snapshotPosition(), c.snapshotEpoch(), c.index(), c.total(), c.items(),
         c.epochs() == null ? List.of() : c.epochs(), c.matchPosition())).thenRun(s -> {
           if (s.staging() == null && s.lastPosition() == c.snapshotPosition()) {
-            ctx.getLog().info("follower {} installed a snapshot at position {} ({} keys)", self, s.lastPosition(),
+            ctx.getLog().info("group {}: snapshot from {} 100% ({}/{} chunks): {} installed it at position {} ({} "
+                + "keys)", group.groupId(), c.leader(), c.total(), c.total(), self, s.lastPosition(),
                 s.store().size());
+            loggedTransferId = 0;
             List<LogEntry> aside = new ArrayList<>();
             for (int i = divergentBefore; i < s.divergentWrites().size(); i++) {
               aside.add(s.divergentWrites().get(i).entry());
@@ -1270,10 +1436,26 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
             observer.onSnapshotInstalled(self, s.lastPosition());
             sendProgress(s, s.lastPosition(), s.lastPosition(), false);
           } else {
+            logSnapshotProgress(c);
             transport.send(self, c.leader(),
                 new Protocol.SnapshotProgress(self, c.epoch(), c.transferId(), c.index() + 1));
           }
         });
+  }
+
+  /** One line per tenth of a transfer (and at its first chunk), so a long transfer shows it moves. */
+  private void logSnapshotProgress(Protocol.SnapshotChunk c) {
+    if (c.transferId() != loggedTransferId) {
+      loggedTransferId = c.transferId();
+      loggedTenths = -1;
+    }
+    int stored = c.index() + 1;
+    int tenths = (int) ((long) stored * 10 / c.total());
+    if (tenths > loggedTenths) {
+      loggedTenths = tenths;
+      ctx.getLog().info("group {}: snapshot from {} {}% ({}/{} chunks)", group.groupId(), c.leader(),
+          (long) stored * 100 / c.total(), stored, c.total());
+    }
   }
 
   // --- status ---
@@ -1290,7 +1472,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
             v.persisted(), v.applied(), Math.max(0, last - v.applied()), lagMillis(state, v.applied(), nowMillis),
             v.lastHeardNanosAgo() / 1_000_000, Math.max(0, last - v.received()),
             lagMillis(state, v.received(), nowMillis), Math.max(0, last - v.persisted()),
-            lagMillis(state, v.persisted(), nowMillis)));
+            lagMillis(state, v.persisted(), nowMillis), v.snapshotChunksSent(), v.snapshotChunksTotal()));
       }
       for (LeaderTracker.SyncChange c : tracker.syncHistory()) {
         changes.add(java.time.Instant.ofEpochMilli(c.atMillis()) + " " + c.description());
@@ -1301,7 +1483,7 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         role == Role.LEADER ? state.lastPosition() : leaderLastKnown, state.store().size(), state.logStart(),
         state.retainedEntries(), settings.ackPolicy().toString(), settings.ackLevel().name().toLowerCase(),
         tracker == null ? 0 : tracker.pendingWrites(), state.divergentWrites().size(), followers, changes,
-        settings.logEncoding().format().configName(), stalenessMillis(now), refusedStream);
+        settings.logEncoding().format().configName(), stalenessMillis(now), refusedStream, state.rejoining());
   }
 
   /** How long ago the oldest entry after {@code position} was written: 0 when there is none, -1 when not kept. */

@@ -26,6 +26,15 @@ public final class ReplicaEvents {
    */
   public record EpochVoted(long epoch, ReplicaId votedFor) implements ReplicaEvent {}
 
+  /**
+   * The replica recovered an empty journal while the group has a history ({@code reason}: how it learnt that): it
+   * may have forgotten what it acknowledged and whom it voted for, so it votes no more until {@link RejoinFinished}.
+   */
+  public record RejoinStarted(String reason, long atMillis) implements ReplicaEvent {}
+
+  /** The rejoining replica holds leader {@code leader}'s log up to {@code position} of {@code epoch}: it votes again. */
+  public record RejoinFinished(ReplicaId leader, long epoch, long position, long atMillis) implements ReplicaEvent {}
+
   /** Where an epoch starts in the log: the position of its first entry. */
   public record EpochStart(long epoch, long position) {}
 

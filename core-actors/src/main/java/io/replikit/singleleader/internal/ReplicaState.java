@@ -47,6 +47,7 @@ public final class ReplicaState {
   private ReplicaId votedFor;
   private TreePVector<DivergentWrite> divergent;
   private int walReaderVersion = WalCodec.CURRENT_VERSION;
+  private boolean rejoining;
 
   private ReplicaState() {}
 
@@ -66,6 +67,7 @@ public final class ReplicaState {
     c.votedFor = votedFor;
     c.divergent = divergent;
     c.walReaderVersion = walReaderVersion;
+    c.rejoining = rejoining;
     return c;
   }
 
@@ -104,12 +106,13 @@ public final class ReplicaState {
     s.epochs = toMap(snap.epochs());
     s.joined = TreePVector.from(snap.joinedFollowers());
     s.divergent = TreePVector.from(snap.divergent());
+    s.rejoining = snap.rejoining();
     return s;
   }
 
   public ReplicaSnapshot toSnapshot() {
     return new ReplicaSnapshot(lastPosition, lastEpoch, currentEpoch, votedFor, epochHistory(), List.copyOf(joined),
-        List.copyOf(divergent), store.items());
+        List.copyOf(divergent), store.items(), rejoining);
   }
 
   /** The event handler. An event that does not fit (a gap in positions) means a corrupt journal: it throws. */
@@ -142,6 +145,14 @@ public final class ReplicaState {
       return storeChunk(c);
     } else if (event instanceof ReplicaEvents.LogTruncated t) {
       return truncate(t);
+    } else if (event instanceof ReplicaEvents.RejoinStarted) {
+      ReplicaState s = copy();
+      s.rejoining = true;
+      return s;
+    } else if (event instanceof ReplicaEvents.RejoinFinished) {
+      ReplicaState s = copy();
+      s.rejoining = false;
+      return s;
     }
     throw new IllegalStateException("unknown replica event type " + event.getClass().getName());
   }
@@ -488,6 +499,32 @@ public final class ReplicaState {
     int expected = staging != null && staging.transferId() == transferId && staging.position() == snapshotPosition
         ? staging.nextIndex() : 0;
     return index == expected ? new ChunkReceipt.Store() : new ChunkReceipt.Expect(expected);
+  }
+
+  // --- rejoining after a lost journal ---
+
+  /**
+   * Whether this replica holds nothing at all: no entry, no epoch, no vote, and it is not rejoining. A voter in this
+   * state cannot tell a new group from one whose history it forgot (its journal was lost).
+   */
+  public boolean isEmpty() {
+    return lastPosition == 0 && currentEpoch == 0 && votedFor == null && !rejoining && divergent.isEmpty();
+  }
+
+  /** Whether this replica lost its journal and catches up as a non-voting member ({@link #rejoinDone}). */
+  public boolean rejoining() {
+    return rejoining;
+  }
+
+  /**
+   * The rejoin rule: a rejoining replica may vote again once its log holds the entry a leader named in a
+   * {@link Protocol.RejoinPoint} (same position and epoch: by the log matching property, then, every entry before
+   * it too). That leader named it while backed by a majority not counting this replica, after this replica asked to
+   * follow it: so the log holds every write acknowledged before this replica lost its journal.
+   */
+  public boolean rejoinDone(long position, long positionEpoch) {
+    return rejoining && position >= 0 && lastPosition >= position && staging == null
+        && epochAt(position) == positionEpoch;
   }
 
   // --- reads ---

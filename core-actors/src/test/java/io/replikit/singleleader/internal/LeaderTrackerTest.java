@@ -171,4 +171,42 @@ class LeaderTrackerTest {
         tick.expired().get(0).reason());
     assertEquals(0, t.pendingWrites());
   }
+
+  @Test
+  void aRejoiningFollowerCountsForNoAcknowledgementAndNotForTheLease() {
+    AckPolicy any1 = AckPolicy.semiSync(AckPolicy.SyncMethod.ANY, 1);
+    LeaderTracker<String> t = tracker(any1, F1, F2);
+    connect(t, 0, F1, F2);
+    t.setRejoining(F1, true);
+    assertEquals(List.of(F1), t.rejoiningFollowers());
+    assertTrue(t.onAppended(1, 1, List.of(write(1, any1, AckLevel.PERSISTED)), 1).isEmpty());
+    assertTrue(t.onProgress(F1, 1, 1, 1, false, 2, 1, 2).completed().isEmpty(),
+        "f1 persisted it, but it forgot what it acknowledged before: its acknowledgement does not count");
+    List<ReplicaId> voters = List.of(ReplicaId.of("L"), F1, F2);
+    assertTrue(!t.leaseHolds(3, 10 * MS, voters, ReplicaId.of("L")), "nor does its answer renew the lease");
+    assertEquals(List.of("w1"), t.onProgress(F2, 1, 1, 1, false, 2, 1, 3).completed().stream()
+        .map(LeaderTracker.Pending::reply).toList(), "f2 counts");
+    assertTrue(t.leaseHolds(4, 10 * MS, voters, ReplicaId.of("L")));
+    t.setRejoining(F1, false);
+    assertEquals(List.of(), t.rejoiningFollowers());
+  }
+
+  @Test
+  void aSnapshotTransferShowsChunksStoredOutOfItsTotalAndReportsItsEnd() {
+    LeaderTracker<String> t = tracker(AckPolicy.async(), F1);
+    List<StoreItem> items = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      items.add(new StoreItem("k" + i, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.textNode("v"), i + 1));
+    }
+    assertEquals(LeaderTracker.FollowAction.NEEDS_SNAPSHOT, t.onFollowRequest(F1, 0, 20, 1, 0));
+    assertEquals(0, t.view(0).get(0).snapshotChunksTotal(), "no transfer yet");
+    t.startSnapshot(F1, 7, 20, 1, items, 0);
+    assertEquals(3, t.view(0).get(0).snapshotChunksTotal(), "5 keys in chunks of 2");
+    assertEquals(0, t.view(0).get(0).snapshotChunksSent());
+    t.onSnapshotProgress(F1, 7, 2, MS);
+    assertEquals(2, t.view(MS).get(0).snapshotChunksSent());
+    LeaderTracker.TransferDone done = t.onProgress(F1, 20, 20, 20, false, 0, 20, 5 * MS).transferDone();
+    assertEquals(new LeaderTracker.TransferDone(F1, 20, 5, 3, 5 * MS), done);
+    assertEquals(0, t.view(5 * MS).get(0).snapshotChunksTotal(), "0 of 0 once installed");
+  }
 }

@@ -46,7 +46,7 @@ class ReplicationRulesPropertyTest {
     long now = 0;
     long[] followerHeard = {0};
     long[] transfers = {0};
-    network.add(new Msg(true, new Protocol.FollowRequest(F, 0, 0, 0, List.of())));
+    network.add(new Msg(true, new Protocol.FollowRequest(F, 0, 0, 0, List.of(), false)));
     int written = 0;
 
     for (int step = 0; step < 50_000; step++) {
@@ -144,7 +144,7 @@ class ReplicationRulesPropertyTest {
   }
 
   private static Protocol.FollowRequest followRequest(ReplicaState follower) {
-    return new Protocol.FollowRequest(F, 1, follower.lastPosition(), follower.lastEpoch(), follower.epochHistory());
+    return new Protocol.FollowRequest(F, 1, follower.lastPosition(), follower.lastEpoch(), follower.epochHistory(), false);
   }
 
   /** What the replica shell does on a follower, with a journal that persists instantly. */
@@ -169,7 +169,7 @@ class ReplicationRulesPropertyTest {
         last = follower.lastPosition();
       }
       network.add(new Msg(true, new Protocol.Progress(F, 1, last, last, last,
-          r instanceof ReplicaState.Receipt.Gap, a.sentNanos())));
+          r instanceof ReplicaState.Receipt.Gap, a.sentNanos(), false)));
     } else if (body instanceof Protocol.SnapshotChunk c) {
       ReplicaState.ChunkReceipt receipt =
           follower.receiveChunk(c.transferId(), c.snapshotPosition(), c.epoch(), c.index(), c.total());
@@ -185,7 +185,7 @@ class ReplicationRulesPropertyTest {
       if (follower.staging() == null) {
         applied.add(-follower.lastPosition());
         long last = follower.lastPosition();
-        network.add(new Msg(true, new Protocol.Progress(F, 1, last, last, last, false, 0)));
+        network.add(new Msg(true, new Protocol.Progress(F, 1, last, last, last, false, 0, false)));
       } else {
         network.add(new Msg(true, new Protocol.SnapshotProgress(F, 1, c.transferId(), c.index() + 1)));
       }

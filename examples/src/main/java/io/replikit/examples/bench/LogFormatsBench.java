@@ -332,13 +332,20 @@ public final class LogFormatsBench {
   /** Sends {@code txs} in order from this thread, at most {@code concurrency} outstanding. */
   private WriteLoad.Outcome load(RunningGroup group, List<List<Statement>> txs, Histogram commit, AtomicLong rows,
       String phase) {
-    WriteLoad.Outcome outcome = WriteLoad.run(txs.size(), () -> false, options.concurrency(), 0,
-        i -> group.transactAsync(txs.get(i)).thenApply(reply -> {
-          if (reply instanceof Replica.Committed c) {
-            rows.addAndGet(c.rowChanges());
-          }
-          return reply;
-        }), nanos -> commit.recordValue(Math.max(0, nanos / 1000)));
+    AtomicLong done = new AtomicLong();
+    WriteLoad.Outcome outcome;
+    try (Progress p = Progress.of(progress, phase, "transactions committed", done::get, txs.size())) {
+      outcome = WriteLoad.run(txs.size(), () -> false, options.concurrency(), 0,
+          i -> group.transactAsync(txs.get(i)).thenApply(reply -> {
+            if (reply instanceof Replica.Committed c) {
+              rows.addAndGet(c.rowChanges());
+            }
+            return reply;
+          }), nanos -> {
+            commit.recordValue(Math.max(0, nanos / 1000));
+            done.incrementAndGet();
+          });
+    }
     if (outcome.failed() > 0) {
       note("  %s: %d of %d transactions were not acknowledged (first: %s)", phase, outcome.failed(), outcome.sent(),
           outcome.firstFailure());

@@ -254,12 +254,19 @@ public final class SingleLeaderBench {
 
   private WriteLoad.Outcome load(RunningGroup group, int writes, double rate, Histogram ack, String phase) {
     JsonNodeFactory f = JsonNodeFactory.instance;
-    WriteLoad.Outcome outcome = WriteLoad.run(writes, () -> false, options.concurrency(), rate, i -> {
-      ObjectNode value = f.objectNode();
-      value.put("seq", i);
-      value.put("payload", "benchmark value of a typical small document");
-      return group.putAsync("key-" + (i % 10_000), value);
-    }, nanos -> ack.recordValue(Math.max(0, nanos / 1000)));
+    java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+    WriteLoad.Outcome outcome;
+    try (Progress p = Progress.of(progress, phase, "writes acknowledged", done::get, writes)) {
+      outcome = WriteLoad.run(writes, () -> false, options.concurrency(), rate, i -> {
+        ObjectNode value = f.objectNode();
+        value.put("seq", i);
+        value.put("payload", "benchmark value of a typical small document");
+        return group.putAsync("key-" + (i % 10_000), value);
+      }, nanos -> {
+        ack.recordValue(Math.max(0, nanos / 1000));
+        done.incrementAndGet();
+      });
+    }
     if (outcome.failed() > 0) {
       note("  %s: %d of %d writes were not acknowledged (first: %s)", phase, outcome.failed(), outcome.sent(),
           outcome.firstFailure());

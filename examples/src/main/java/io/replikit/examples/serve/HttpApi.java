@@ -93,6 +93,8 @@ import org.slf4j.LoggerFactory;
  *       its leadership (nothing was logged: safe to retry); 504 when the write is in the leader's log but was not
  *       confirmed in time (it may still replicate: do not assume it failed).
  *   <li>{@code GET /metrics}: Prometheus text format ({@link ReplicaMetrics}, refreshed for the scrape).
+ *   <li>{@code /kv/{keyspace}/{key}} of a sharded keyspace the node hosts: see {@link ShardedApi} (mounted by
+ *       {@link #withSharded}); {@code GET /status} then lists this node's replicas of them under {@code sharded}.
  *   <li>{@code GET /status/{group}}, {@code GET /status}, {@code POST /admin/switchover/{group}?to=NODE},
  *       {@code GET /admin/divergent/{group}}.
  *   <li>With a token configured ({@link HttpAuth}), writes and {@code /admin} routes need
@@ -143,6 +145,8 @@ public final class HttpApi extends AllDirectives {
   private final PrometheusMeterRegistry registry;
   private final ReplicaMetrics metrics;
   private final HttpAuth auth;
+  // sharded keyspaces (replikit.serve.sharding), when the node hosts any: their /kv routes come first
+  private volatile ShardedApi sharded;
 
   /**
    * An API whose user tokens live in this JVM only and whose {@code /metrics} has a registry of its own.
@@ -197,6 +201,15 @@ public final class HttpApi extends AllDirectives {
     this.metrics = new ReplicaMetrics(registry);
   }
 
+  /**
+   * Mounts {@code api}'s routes ({@code /kv/{keyspace}/{key}}) before this API's own, under the same token check,
+   * and lists its replicas under {@code sharded} in {@code GET /status}.
+   */
+  public HttpApi withSharded(ShardedApi api) {
+    this.sharded = api;
+    return this;
+  }
+
   /** The gauges of this node's replicas, in the registry {@code GET /metrics} scrapes. */
   public ReplicaMetrics metrics() {
     return metrics;
@@ -213,6 +226,7 @@ public final class HttpApi extends AllDirectives {
   public Route route() {
     return handleExceptions(exceptionHandler(), () -> authorized(() -> handleRejections(rejectionHandler(), () ->
         concat(
+        sharded == null ? reject() : sharded.route(),
         pathPrefix("kv", () -> path(PathMatchers.segment().slash(PathMatchers.segment()), this::kv)),
         pathPrefix("rows", () -> pathPrefix(PathMatchers.segment(), this::rows)),
         path(PathMatchers.segment("tx").slash(PathMatchers.segment()), group ->
@@ -775,11 +789,19 @@ public final class HttpApi extends AllDirectives {
         return missing;
       })).toCompletableFuture());
     }
+    ShardedApi shardedApi = sharded;
+    CompletableFuture<JsonNode> shardedRows = shardedApi == null ? CompletableFuture.completedFuture(null)
+        : shardedApi.statusJson().toCompletableFuture();
+    each.add(shardedRows);
     return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+      each.remove(shardedRows);
       ObjectNode body = JSON.objectNode();
       body.put("node", node);
       ArrayNode groupArray = body.putArray("groups");
       each.forEach(f -> groupArray.add(f.join()));
+      if (shardedApi != null) {
+        body.set("sharded", shardedRows.join()); // this node's replicas of sharded keyspaces
+      }
       JsonNode cluster;
       try {
         cluster = clusterView.get();

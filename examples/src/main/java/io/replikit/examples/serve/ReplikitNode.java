@@ -115,6 +115,17 @@ public final class ReplikitNode {
       HttpApi api = new HttpApi(system, settings.node(), groups, settings.peers(), settings.maxBodyBytes(),
           settings.readTimeout(), replicaSettings.writeTimeout(), replicaSettings.readWaitTimeout(),
           () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry, settings.auth());
+      Map<String, io.replikit.sharding.ShardedReplicaGroups> keyspaces = new LinkedHashMap<>();
+      for (io.replikit.sharding.ShardedKeyspace ks
+          : ServedKeyspaces.fromConfig(config, settings.groups().stream().map(ServeSettings.GroupConfig::id).toList())
+              .keyspaces()) {
+        keyspaces.put(ks.name(), io.replikit.sharding.ShardedReplicaGroups.init(system, ks, replicaSettings));
+        LOG.info("node {} hosts sharded keyspace {}: {} partitions of {} replicas, at /kv/{}/{{key}}",
+            settings.node(), ks.name(), ks.partitions(), ks.replicas(), ks.name());
+      }
+      if (!keyspaces.isEmpty()) {
+        api.withSharded(new ShardedApi(system, keyspaces, settings.maxBodyBytes(), settings.readTimeout()));
+      }
       if (!settings.auth().enabled()) {
         LOG.warn("node {}: replikit.serve.auth.token is not set: anyone who reaches http://{}:{} can write and run "
             + "admin routes (set it, or REPLIKIT_HTTP_TOKEN, to require 'Authorization: Bearer <token>')",

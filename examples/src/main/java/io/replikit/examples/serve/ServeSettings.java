@@ -259,6 +259,7 @@ public record ServeSettings(
     Duration readTimeout = positiveDuration(c, "read-timeout");
     Duration handoverTimeout = positiveDuration(c, "handover-timeout");
     Duration metricsInterval = positiveDuration(c, "metrics-interval");
+    ServedKeyspaces.fromConfig(config, ids); // checked now, naming the bad path; ReplikitNode reads it again
     HttpAuth auth = HttpAuth.fromConfig(config);
     NodeTls tls = NodeTls.fromConfig(config);
     Management management = Management.fromConfig(config, httpHost, httpPort);

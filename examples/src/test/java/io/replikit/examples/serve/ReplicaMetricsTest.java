@@ -24,7 +24,7 @@ class ReplicaMetricsTest {
   /** n2: received 118, persisted 110, applied 100 of the leader's 120; the oldest missing applied entry unknown. */
   private static ReplicaStatus.FollowerStatus n2() {
     return new ReplicaStatus.FollowerStatus(ReplicaId.of("n2"), "streaming", "async", 118, 110, 100, 20, -1, 15,
-        2, 30, 10, 250);
+        2, 30, 10, 250, 0, 0);
   }
 
   private static Optional<Double> value(String scrape, String series) {

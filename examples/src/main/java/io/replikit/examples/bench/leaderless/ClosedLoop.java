@@ -53,6 +53,12 @@ final class ClosedLoop {
 
   static Result run(int count, int concurrency, long deadlineNanos, IntPredicate isGet, Request request)
       throws InterruptedException {
+    return run(count, concurrency, deadlineNanos, isGet, request, null, null);
+  }
+
+  /** As above, with a line on {@code progress} every few seconds ({@link io.replikit.examples.bench.Progress}). */
+  static Result run(int count, int concurrency, long deadlineNanos, IntPredicate isGet, Request request,
+      java.io.PrintWriter progress, String phase) throws InterruptedException {
     ConcurrentHistogram puts = new ConcurrentHistogram(MAX_MICROS, 3);
     ConcurrentHistogram gets = new ConcurrentHistogram(MAX_MICROS, 3);
     AtomicInteger next = new AtomicInteger();
@@ -97,13 +103,16 @@ final class ClosedLoop {
         worker[0].run();
       }, DIRECT);
     };
-    for (int w = 0; w < workers; w++) {
-      worker[0].run();
-    }
-    try {
-      done.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
+    try (io.replikit.examples.bench.Progress ticker = progress == null ? null
+        : io.replikit.examples.bench.Progress.of(progress, phase, "requests answered", completed::get, count)) {
+      for (int w = 0; w < workers; w++) {
+        worker[0].run();
+      }
+      try {
+        done.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Result(Math.min(next.get(), count), completed.get(), seconds, puts, gets, failedPuts.get(),

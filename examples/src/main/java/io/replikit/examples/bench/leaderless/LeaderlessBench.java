@@ -210,7 +210,8 @@ public final class LeaderlessBench {
     ActorSystem<Void> driver = systems.get(0);
     long[] missing = {0};
     ClosedLoop.Result load = ClosedLoop.run(o.keys(), o.concurrency(), Long.MAX_VALUE, i -> false,
-        i -> replikitPut(driver, coordinators.get(i % coordinators.size()), Workload.key(i), "v" + i));
+        i -> replikitPut(driver, coordinators.get(i % coordinators.size()), Workload.key(i), "v" + i), progress,
+        "replikit load");
     note(progress, "replikit: load %d puts in %.1f s; mixed %d requests", load.completed(), load.seconds(), o.ops());
     ClosedLoop.Result mixed = ClosedLoop.run(o.ops(), o.concurrency(), Long.MAX_VALUE, i -> w.isGet[i], i -> {
       ActorRef<Coordinator.Command> c = coordinators.get(i % coordinators.size());
@@ -231,7 +232,7 @@ public final class LeaderlessBench {
             }
             return false;
           });
-    });
+    }, progress, "replikit mixed");
     Map<String, String> d = new LinkedHashMap<>();
     d.put("what", "Replikit leaderless keyspace: a StorageReplica and a Coordinator on every node, n = 3, w = 2, "
         + "r = 2, conflicts last-write-wins (the same rule as LWWMap), read repair blocking; the ring (64 vnodes per "
@@ -314,7 +315,7 @@ public final class LeaderlessBench {
     ClosedLoop.Result load = ClosedLoop.run(o.keys(), o.concurrency(), System.nanoTime() + limit, i -> false, i -> {
       int node = i % systems.size();
       return akkaPut(driver, replicators.get(node), selves.get(node), buckets, write, Workload.key(i), "v" + i);
-    });
+    }, progress, "akka load");
     note(progress, "akka: load %d puts in %.1f s%s; mixed %d requests", load.completed(), load.seconds(),
         load.cutShort() ? " (cut short at the time limit)" : "", o.ops());
     ClosedLoop.Result mixed = ClosedLoop.run(o.ops(), o.concurrency(), System.nanoTime() + limit, i -> w.isGet[i],

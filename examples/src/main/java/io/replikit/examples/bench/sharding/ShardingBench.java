@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.replikit.examples.bench.BenchReport;
+import io.replikit.examples.bench.Progress;
 import io.replikit.persistence.ReplikitJournal;
 import io.replikit.sharding.KeyRouter;
 import io.replikit.sharding.Placement;
@@ -41,8 +42,13 @@ import java.util.concurrent.locks.LockSupport;
  * and after the leave; for the join and the leave, {@code rebalance_ms} (the event until every replica is placed,
  * none two of a group on a node, and replicas per node differ by at most one) and {@code serve_again_ms} (the
  * longest time any partition went without an acknowledged write, from the event until placement settled: a group
- * whose leader moved or died pays a failover); at the end every acknowledged write is read back, and those missing
- * or at another version are {@code writes_lost} (must be 0 for semi-sync and sync). Times never fail the run.
+ * whose leader moved or died pays a failover); at the end every acknowledged write is read back by key, and one
+ * missing or at another version there is asked of every replica of its group: held by none, it is in
+ * {@code writes_lost} (must be 0 for semi-sync and sync); held by one, in {@code writes_not_readable_by_key} (the
+ * router read from a replica that lacks it: a group without a caught-up leader). {@code partitions_without_leader}:
+ * groups with no leader at the end (with per-node journals, a replica moved by the rebalance rejoins without a vote
+ * until caught up, so a crash in that window leaves its group without a majority that remembers). Times never fail
+ * the run.
  */
 public final class ShardingBench {
   private static final Duration SETTLE_LIMIT = Duration.ofSeconds(120);
@@ -129,16 +135,38 @@ public final class ShardingBench {
       Map<String, Long> acknowledged = writers.acknowledged;
       note(progress, "reading back %d acknowledged writes", acknowledged.size());
       long lost = 0;
-      for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
-        Replica.ReadReply r = client.router().get(e.getKey()).toCompletableFuture().get(60, TimeUnit.SECONDS);
-        if (!(r instanceof Replica.Found f) || f.version() != e.getValue()) {
-          if (lost < 5) {
-            note(progress, "lost: %s acknowledged at %d, read back %s", e.getKey(), e.getValue(), r);
+      long unreadable = 0;
+      java.util.concurrent.atomic.AtomicLong checked = new java.util.concurrent.atomic.AtomicLong();
+      try (Progress ticker = Progress.of(progress, "read back", "writes checked", checked::get,
+          acknowledged.size())) {
+        for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+          Replica.ReadReply r = client.router().get(e.getKey()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+          if (!(r instanceof Replica.Found f) || f.version() != e.getValue()) {
+            // the replica the router read from lacks it: lost only if no replica of the group holds it
+            if (heldBySomeReplica(client, e.getKey(), e.getValue())) {
+              if (unreadable < 5) {
+                note(progress, "not readable by key: %s acknowledged at %d, read back %s, but a replica holds it",
+                    e.getKey(), e.getValue(), r);
+              }
+              unreadable++;
+            } else {
+              if (lost < 5) {
+                note(progress, "lost: %s acknowledged at %d, read back %s, held by no replica", e.getKey(),
+                    e.getValue(), r);
+              }
+              lost++;
+            }
           }
-          lost++;
+          checked.incrementAndGet();
         }
       }
-      return new Report(o, start, startMs, join, leave, acknowledged.size(), writers.refused.get(), lost);
+      int leaderless = partitionsWithoutLeader(client, keyspace);
+      if (leaderless > 0) {
+        note(progress, "%d partitions have no leader at the end (too few replicas that remember the group's history:"
+            + " they wait for one to come back, never electing one that lacks acknowledged writes)", leaderless);
+      }
+      return new Report(o, start, startMs, join, leave, acknowledged.size(), writers.refused.get(), lost,
+          unreadable, leaderless);
     } finally {
       if (writers != null) {
         writers.stop();
@@ -158,6 +186,43 @@ public final class ShardingBench {
 
   record Event(long rebalanceMs, long serveAgainMs, Placement placement) {}
 
+  /** Whether any replica of {@code key}'s group holds it at {@code version} (each asked directly). */
+  private static boolean heldBySomeReplica(ShardedReplicaGroups client, String key, long version) {
+    int p = client.keyspace().partitionOf(key);
+    for (int r = 0; r < client.keyspace().replicas(); r++) {
+      try {
+        Replica.ReadReply reply = client.replica(p, r).<Replica.ReadReply>ask(
+            replyTo -> new Replica.Get(key, replyTo), client.keyspace().requestTimeout()).toCompletableFuture()
+            .get(60, TimeUnit.SECONDS);
+        if (reply instanceof Replica.Found f && f.version() == version) {
+          return true;
+        }
+      } catch (Exception e) {
+        // a silent replica holds nothing we can show
+      }
+    }
+    return false;
+  }
+
+  /** Partitions where no replica answers as leader. */
+  private static int partitionsWithoutLeader(ShardedReplicaGroups client, ShardedKeyspace keyspace) {
+    int without = 0;
+    for (int p = 0; p < keyspace.partitions(); p++) {
+      boolean led = false;
+      for (int r = 0; r < keyspace.replicas() && !led; r++) {
+        try {
+          led = "leader".equals(client.replica(p, r).<io.replikit.singleleader.ReplicaStatus>ask(
+              Replica.GetStatus::new, keyspace.requestTimeout()).toCompletableFuture().get(60, TimeUnit.SECONDS)
+              .role());
+        } catch (Exception e) {
+          // silent: not a leader we can use
+        }
+      }
+      without += led ? 0 : 1;
+    }
+    return without;
+  }
+
   private static SingleLeaderSettings settings(ActorSystem<?> s, Options o) {
     SingleLeaderSettings base = SingleLeaderSettings.fromConfig(s.settings().config());
     AckPolicy.Mode mode = AckPolicy.parseMode("--mode", o.mode());
@@ -173,13 +238,22 @@ public final class ShardingBench {
       throws Exception {
     long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
     Placement p = null;
-    while (System.nanoTime() < deadline) {
-      p = client.placement().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      boolean allPlaced = p.unplaced().isEmpty() && p.nodes() == nodes;
-      if (allPlaced && !p.coLocated() && p.perNode().size() == p.nodes() && p.maxPerNode() - p.minPerNode() <= 1) {
-        return p;
+    java.util.concurrent.atomic.AtomicReference<Placement> seen = new java.util.concurrent.atomic.AtomicReference<>();
+    try (Progress ticker = Progress.every(progress, Progress.EVERY, phase + ": placement", () -> {
+      Placement last = seen.get();
+      return last == null ? "asking the replicas where they run"
+          : last.placed().size() + "/" + (last.placed().size() + last.unplaced().size()) + " replicas placed on "
+              + last.nodes() + " nodes, per node " + last.perNode().values();
+    })) {
+      while (System.nanoTime() < deadline) {
+        p = client.placement().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        seen.set(p);
+        boolean allPlaced = p.unplaced().isEmpty() && p.nodes() == nodes;
+        if (allPlaced && !p.coLocated() && p.perNode().size() == p.nodes() && p.maxPerNode() - p.minPerNode() <= 1) {
+          return p;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }
     throw new IllegalStateException(phase + ": placement did not settle within " + SETTLE_LIMIT.toSeconds()
         + " s; last seen: " + p);
@@ -325,9 +399,13 @@ public final class ShardingBench {
     private final long acknowledged;
     private final long refused;
     private final long lost;
+    private final long unreadable;
+    private final int leaderless;
 
     Report(Options o, Placement start, long startMs, Event join, Event leave, long acknowledged, long refused,
-        long lost) {
+        long lost, long unreadable, int leaderless) {
+      this.unreadable = unreadable;
+      this.leaderless = leaderless;
       this.o = o;
       this.start = start;
       this.startMs = startMs;
@@ -373,6 +451,8 @@ public final class ShardingBench {
       root.put("acknowledged", acknowledged);
       root.put("not_acknowledged", refused);
       root.put("writes_lost", lost);
+      root.put("writes_not_readable_by_key", unreadable);
+      root.put("partitions_without_leader", leaderless);
       return root;
     }
 
@@ -391,7 +471,8 @@ public final class ShardingBench {
         out.printf(Locale.ROOT, "%-6s %6d %13d %15d %4d..%d%n", e.getKey(), v.placement().nodes(), v.rebalanceMs(),
             v.serveAgainMs(), v.placement().minPerNode(), v.placement().maxPerNode());
       }
-      out.printf(Locale.ROOT, "writes acknowledged %d, not acknowledged %d, lost %d%n", acknowledged, refused, lost);
+      out.printf(Locale.ROOT, "writes acknowledged %d, not acknowledged %d, lost %d, not readable by key %d; "
+          + "partitions without a leader %d%n", acknowledged, refused, lost, unreadable, leaderless);
     }
   }
 }

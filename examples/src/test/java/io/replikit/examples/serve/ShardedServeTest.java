@@ -1,0 +1,154 @@
+package io.replikit.examples.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.replikit.examples.support.KvClient;
+import io.replikit.examples.support.Poll;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three {@code replikit serve} nodes in one JVM, each with a journal of its own, host the sharded keyspace
+ * {@code carts} (4 partitions of 3 replicas): every node holds one replica of each group, any node takes a key's
+ * reads and writes and routes them to the key's leader, and {@code /status} lists each node's replicas.
+ */
+class ShardedServeTest {
+  private static final int PARTITIONS = 4;
+  private static final KvClient client = new KvClient(Duration.ofSeconds(20));
+  private static final List<ReplikitNode> nodes = new ArrayList<>();
+
+  private static Config config(String node, String seeds) {
+    return ConfigFactory.parseString(String.join("\n",
+        "replikit.serve {",
+        "  node = " + node + ", port = 0, http-port = 0, seed-nodes = [" + seeds + "]",
+        "  management.enabled = off",
+        "  sharding.keyspaces = [{ name = carts, partitions = " + PARTITIONS + ", replicas = 3 }]",
+        "}",
+        "replikit.journal { kind = h2-memory, h2-memory.name = sharded-serve-" + node + " }",
+        "replikit.single-leader { heartbeat-interval = 100ms, follower-timeout = 500ms, failover-timeout = 1s }",
+        "replikit.sharding { keep-alive-interval = 300ms, request-timeout = 2s }",
+        "akka.cluster.sharding.retry-interval = 300ms"))
+        .withFallback(ConfigFactory.load()).resolve();
+  }
+
+  @BeforeAll
+  static void startNodes() {
+    nodes.add(ReplikitNode.start(ServeSettings.fromConfig(config("n1", "")), config("n1", "")));
+    String seed = "\"127.0.0.1:" + nodes.get(0).clusterAddress().getPort().get() + "\"";
+    nodes.add(ReplikitNode.start(ServeSettings.fromConfig(config("n2", seed)), config("n2", seed)));
+    nodes.add(ReplikitNode.start(ServeSettings.fromConfig(config("n3", seed)), config("n3", seed)));
+    // every replica placed, one of each group per node, and each group led by one replica all its replicas follow
+    Poll.until(Duration.ofSeconds(60), "every group of carts placed on the three nodes, with a leader", () -> {
+      Map<Integer, Set<String>> leaders = new HashMap<>();
+      Map<Integer, Set<Integer>> hosts = new HashMap<>();
+      int rows = 0;
+      for (int i = 0; i < nodes.size(); i++) {
+        JsonNode sharded = call(i, "GET", "/status", null).body().path("sharded");
+        for (JsonNode r : sharded) {
+          rows++;
+          leaders.computeIfAbsent(r.path("partition").asInt(), p -> new HashSet<>()).add(r.path("leader").asText());
+          hosts.computeIfAbsent(r.path("partition").asInt(), p -> new HashSet<>()).add(i);
+          if (r.path("rejoining").asBoolean() || r.has("error")) {
+            return false;
+          }
+        }
+      }
+      return rows == PARTITIONS * 3 && leaders.values().stream().allMatch(l -> l.size() == 1 && !l.contains("null"))
+          && hosts.values().stream().allMatch(h -> h.size() == 3);
+    });
+  }
+
+  @AfterAll
+  static void stopNodes() throws Exception {
+    for (ReplikitNode n : nodes) {
+      n.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static KvClient.Response call(int node, String method, String path, String body) {
+    try {
+      return client.send(method, URI.create("http://127.0.0.1:" + nodes.get(node).httpPort() + path), body);
+    } catch (IOException e) {
+      throw new AssertionError(method + " " + path + " failed: " + e, e);
+    }
+  }
+
+  @Test
+  void anyNodeWritesAndReadsAKeyAtItsPartitionsLeaderWhereverItRuns() {
+    Map<String, Long> versions = new HashMap<>();
+    Set<Integer> partitions = new HashSet<>();
+    for (int i = 0; i < 24; i++) {
+      String key = "cart-" + i;
+      KvClient.Response put = call(i % 3, "PUT", "/kv/carts/" + key, "{\"items\":" + i + "}");
+      assertEquals(200, put.status(), put.toString());
+      assertEquals("carts", put.body().path("keyspace").asText());
+      versions.put(key, put.body().path("version").asLong());
+      partitions.add(put.body().path("partition").asInt());
+    }
+    assertEquals(PARTITIONS, partitions.size(), "the keys reach every partition");
+    for (int i = 0; i < 24; i++) {
+      String key = "cart-" + i;
+      KvClient.Response get = call((i + 1) % 3, "GET", "/kv/carts/" + key, null);
+      assertEquals(200, get.status(), get.toString());
+      assertEquals(i, get.body().path("value").path("items").asInt(), key + " read from another node");
+      assertEquals((long) versions.get(key), get.body().path("version").asLong());
+    }
+    KvClient.Response cas = call(2, "PUT", "/kv/carts/cart-0?ifVersion=" + (versions.get("cart-0") + 100), "1");
+    assertEquals(409, cas.status(), cas.toString());
+    assertEquals(200, call(1, "DELETE", "/kv/carts/cart-1", null).status());
+    KvClient.Response gone = call(0, "GET", "/kv/carts/cart-1", null);
+    assertEquals(404, gone.status(), gone.toString());
+    assertTrue(gone.body().path("error").asText().contains("no key 'cart-1'"), gone.toString());
+  }
+
+  @Test
+  void statusListsTheReplicasEachNodeHostsWithRoleEpochLeaderAndPositions() {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      JsonNode sharded = call(i, "GET", "/status", null).body().path("sharded");
+      assertEquals(PARTITIONS, sharded.size(), "n" + (i + 1) + " hosts one replica of each group: " + sharded);
+      for (JsonNode r : sharded) {
+        assertEquals("carts", r.path("keyspace").asText());
+        assertTrue(Set.of("leader", "follower").contains(r.path("role").asText()), r.toString());
+        assertTrue(r.path("epoch").asLong() >= 1, r.toString());
+        assertTrue(r.path("leader").asText().matches("r[0-2]"), r.toString());
+        assertTrue(r.has("lastPosition") && r.has("appliedPosition") && r.has("leaderLastPosition"), r.toString());
+        if ("leader".equals(r.path("role").asText())) {
+          assertEquals(2, r.path("followers").size(), r.toString());
+          assertTrue(r.path("followers").get(0).has("snapshotChunksSent"), r.toString());
+        }
+        assertTrue(seen.add(r.path("partition").asInt() + "-" + r.path("replica").asText()), "listed once: " + r);
+      }
+    }
+    assertEquals(PARTITIONS * 3, seen.size());
+  }
+
+  @Test
+  void badRequestsToAKeyspaceAreRefusedWithWhatWasWrong() {
+    KvClient.Response malformed = call(0, "PUT", "/kv/carts/k", "{not json");
+    assertEquals(400, malformed.status(), malformed.toString());
+    assertTrue(malformed.body().path("error").asText().contains("not JSON"), malformed.toString());
+    KvClient.Response param = call(0, "PUT", "/kv/carts/k?when=now", "1");
+    assertEquals(400, param.status(), param.toString());
+    assertTrue(param.body().path("error").asText().contains("unknown query parameter 'when'"), param.toString());
+    KvClient.Response unknown = call(0, "GET", "/kv/nowhere/k", null);
+    assertEquals(404, unknown.status(), unknown.toString());
+    assertFalse(unknown.body().path("error").asText().isEmpty(), unknown.toString());
+  }
+}
