@@ -228,6 +228,18 @@ class LivePageRouteTest {
   }
 
   @Test
+  void theDefaultsArePollingEvery500msAndABadValueIsRefusedAtStartupNamingItsPath() {
+    LivePage.Settings defaults = LivePage.Settings.fromConfig(ConfigFactory.load());
+    assertEquals(new LivePage.Settings(Duration.ofMillis(500), Duration.ofSeconds(15), 200), defaults);
+    for (String bad : List.of("interval = 0s", "keep-alive = -1s", "history = 0", "interval = soon")) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> ServeSettings.fromConfig(ConfigFactory.parseString("replikit.serve { node = n1, live." + bad + " }")
+              .withFallback(ConfigFactory.load()).resolve()), bad);
+      assertTrue(e.getMessage().contains("replikit.serve.live"), bad + ": " + e.getMessage());
+    }
+  }
+
+  @Test
   void withClosedReadsThePageAndTheStreamNeedTheTokenLikeStatus() throws Exception {
     for (String path : List.of("/ui/", "/ui/app.js", "/events", "/status")) {
       HttpResponse<String> refused = get(base(closedBinding) + path);
