@@ -224,9 +224,15 @@ public final class HttpApi extends AllDirectives {
 
   /** Every route, with JSON answers for rejections (404, 405) and unexpected failures (500). */
   public Route route() {
+    return route(reject());
+  }
+
+  /** Every route and {@code extra} (the {@link LivePage}), behind the same authorization and error answers. */
+  public Route route(Route extra) {
     return handleExceptions(exceptionHandler(), () -> authorized(() -> handleRejections(rejectionHandler(), () ->
         concat(
         sharded == null ? reject() : sharded.route(),
+        extra,
         pathPrefix("kv", () -> path(PathMatchers.segment().slash(PathMatchers.segment()), this::kv)),
         pathPrefix("rows", () -> pathPrefix(PathMatchers.segment(), this::rows)),
         path(PathMatchers.segment("tx").slash(PathMatchers.segment()), group ->
@@ -779,6 +785,17 @@ public final class HttpApi extends AllDirectives {
         system.scheduler()).handle((s, failure) -> Optional.ofNullable(failure == null ? s : null));
   }
 
+  /** The body of {@code GET /status}, as the {@link LivePage} polls it. */
+  public CompletionStage<JsonNode> currentStatus() {
+    return allStatus().thenApply(r -> {
+      try {
+        return MAPPER.readTree(((HttpEntity.Strict) r.entity()).getData().toArray());
+      } catch (IOException e) {
+        throw new IllegalStateException("GET /status rendered a body that is not JSON", e);
+      }
+    });
+  }
+
   private CompletionStage<HttpResponse> allStatus() {
     List<CompletableFuture<JsonNode>> each = new ArrayList<>();
     for (HostedGroup g : groups.values().stream().sorted((a, b) -> a.id().compareTo(b.id())).toList()) {
@@ -975,7 +992,7 @@ public final class HttpApi extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(StatusCodes.NOT_FOUND, "no route for "
             + request.method().value() + " " + request.getUri().path() + "; see /status, /status/{group}, "
             + "/kv/{group}/{key}, /tx/{group}, /rows/{group}/{table}[/{primaryKey}], /metrics, "
-            + "/admin/switchover/{group}?to=NODE, /admin/divergent/{group}"))))
+            + "/admin/switchover/{group}?to=NODE, /admin/divergent/{group}, /ui/, /events"))))
         .build()
         .withFallback(RejectionHandler.defaultHandler());
   }

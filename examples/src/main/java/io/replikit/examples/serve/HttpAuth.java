@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 /**
  * Who may use which routes of the {@link HttpApi} ({@code replikit.serve.auth}): writes and admin routes need
  * {@code Authorization: Bearer <token>} once a token is configured; reads ({@code GET}/{@code HEAD} outside
- * {@code /admin}, so also {@code /status} and {@code /metrics}) are open unless {@code reads = closed}. Pure rules:
- * the route asks {@link #check} and renders the answer.
+ * {@code /admin}, so also {@code /status}, {@code /metrics} and the live page's {@code /ui/} and {@code /events})
+ * are open unless {@code reads = closed}. Pure rules: the route asks {@link #check} and renders the answer.
  *
  * <p>Guarantees: without the token nothing is written, no admin action runs and (with closed reads) nothing is
  * read, whatever the request's body; the token is compared in constant time (of SHA-256 digests, so neither its

@@ -82,6 +82,7 @@ public final class ReplikitNode {
   public static ReplikitNode start(ServeSettings settings, Config base) {
     Config config = settings.akkaConfig(base);
     SingleLeaderSettings replicaSettings = SingleLeaderSettings.fromConfig(config);
+    LivePage.Settings liveSettings = LivePage.Settings.fromConfig(config);
     ActorSystem<ReplicaHost.Command> system =
         ActorSystem.create(ReplicaHost.create(), ServeSettings.SYSTEM_NAME, config);
     try {
@@ -140,20 +141,25 @@ public final class ReplikitNode {
       }
       Cancellable polling = api.metrics().pollEvery(system, api.replicas(), settings.node(),
           settings.metricsInterval());
+      LivePage live = LivePage.start(system, settings.node(), api::currentStatus, liveSettings);
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
           "replikit-metrics", () -> {
             polling.cancel();
+            live.stop();
             registry.close();
             return CompletableFuture.completedFuture(Done.getInstance());
           });
       ServerBinding binding;
       try {
-        binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()).bind(api.route())
+        binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
+            .bind(api.route(live.route()))
             .toCompletableFuture().get(30, TimeUnit.SECONDS);
       } catch (Exception e) {
         throw new IllegalStateException("could not open the HTTP port " + settings.httpHost() + ":"
             + settings.httpPort() + ": " + rootMessage(e), e);
       }
+      LOG.info("node {}: live page at http://{}:{}/ui/", settings.node(), settings.httpHost(),
+          binding.localAddress().getPort());
       if (settings.management().enabled()) {
         try {
           akka.http.javadsl.model.Uri uri = akka.management.javadsl.AkkaManagement.get(system).start()

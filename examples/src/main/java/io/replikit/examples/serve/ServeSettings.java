@@ -263,6 +263,7 @@ public record ServeSettings(
     HttpAuth auth = HttpAuth.fromConfig(config);
     NodeTls tls = NodeTls.fromConfig(config);
     Management management = Management.fromConfig(config, httpHost, httpPort);
+    LivePage.Settings.fromConfig(config); // read again by ReplikitNode; checked here to fail with the others
     return new ServeSettings(node, host, port, httpHost, httpPort, seeds, dataDir, groups, peers, maxBody,
         readTimeout, handoverTimeout, metricsInterval, auth, tls, management);
   }
