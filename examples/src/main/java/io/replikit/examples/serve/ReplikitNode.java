@@ -21,7 +21,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.replikit.metrics.LeaderlessMetrics;
 import io.replikit.metrics.ReplicaMetrics;
+import akka.actor.typed.Props;
+import io.replikit.leaderless.Coordinator;
+import io.replikit.leaderless.Keyspace;
+import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.antientropy.AntiEntropySettings;
+import io.replikit.leaderless.ring.Ring;
+import io.replikit.multileader.MultiLeaderReplica;
+import io.replikit.multileader.MultiLeaderSettings;
 import io.replikit.cluster.ReceptionistTransport;
 import io.replikit.examples.support.ReplicaHost;
 import io.replikit.persistence.ReplikitJournal;
@@ -112,9 +121,13 @@ public final class ReplikitNode {
       }
       // redirects only ever point at other nodes, so the peers map need not know this node's own port
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      LeaderlessMetrics leaderlessMetrics = new LeaderlessMetrics(registry);
+      Map<String, HostedRing> rings = startRings(system, config, settings, leaderlessMetrics);
+      Map<String, HostedMultiLeader> multiLeader = startMultiLeader(system, config, settings);
       HttpApi api = new HttpApi(system, settings.node(), groups, settings.peers(), settings.maxBodyBytes(),
           settings.readTimeout(), replicaSettings.writeTimeout(), replicaSettings.readWaitTimeout(),
-          () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry, settings.auth());
+          () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry, settings.auth(),
+          rings, multiLeader);
       if (!settings.auth().enabled()) {
         LOG.warn("node {}: replikit.serve.auth.token is not set: anyone who reaches http://{}:{} can write and run "
             + "admin routes (set it, or REPLIKIT_HTTP_TOKEN, to require 'Authorization: Bearer <token>')",
@@ -129,9 +142,14 @@ public final class ReplikitNode {
       }
       Cancellable polling = api.metrics().pollEvery(system, api.replicas(), settings.node(),
           settings.metricsInterval());
+      Cancellable ringPolling = api.leaderlessMetrics().pollEvery(system, api.rings(), settings.metricsInterval());
+      Cancellable multiLeaderPolling = api.multiLeaderMetrics().pollEvery(system, api.multiLeaderReplicas(),
+          settings.node(), settings.metricsInterval());
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
           "replikit-metrics", () -> {
             polling.cancel();
+            ringPolling.cancel();
+            multiLeaderPolling.cancel();
             registry.close();
             return CompletableFuture.completedFuture(Done.getInstance());
           });
@@ -163,6 +181,57 @@ public final class ReplikitNode {
       system.terminate();
       throw new IllegalStateException("node " + settings.node() + " could not start: " + rootMessage(e), e);
     }
+  }
+
+  /**
+   * Per configured ring: a coordinator on this node (its quorum latencies in {@code metrics}' registry) and, when
+   * this node is one of the ring's nodes, a storage replica with hinted handoff and anti-entropy
+   * ({@code replikit.leaderless.anti-entropy}); both reach the other nodes' replicas through the Receptionist.
+   */
+  private static Map<String, HostedRing> startRings(ActorSystem<?> system, Config config, ServeSettings settings,
+      LeaderlessMetrics metrics) {
+    Map<String, HostedRing> rings = new LinkedHashMap<>();
+    AntiEntropySettings antiEntropy = AntiEntropySettings.fromConfig(config);
+    for (RingConfig rc : settings.rings()) {
+      Keyspace keyspace = rc.keyspace(config);
+      Ring ring = rc.ring();
+      String self = settings.node();
+      ReceptionistTransport transport = ReceptionistTransport.create(system, rc.id());
+      ActorRef<StorageReplica.Command> replica = null;
+      if (rc.nodes().contains(self)) {
+        replica = system.systemActorOf(StorageReplica.create(keyspace, self, transport, ring, antiEntropy),
+            "ring-replica-" + rc.id(), Props.empty());
+      } else {
+        LOG.info("node {} is not a node of ring {} {}: it runs a coordinator only", self, rc.id(), rc.nodes());
+      }
+      ActorRef<Coordinator.Command> coordinator = system.systemActorOf(Coordinator.create(keyspace, ring, self,
+          transport, System::currentTimeMillis, metrics.monitor(config, rc.id(), self)),
+          "ring-coordinator-" + rc.id(), Props.empty());
+      rings.put(rc.id(), new HostedRing(rc, keyspace, self, coordinator, replica));
+    }
+    return rings;
+  }
+
+  /** Per configured multi-leader group this node is a member of: its leader, over the Receptionist. */
+  private static Map<String, HostedMultiLeader> startMultiLeader(ActorSystem<?> system, Config config,
+      ServeSettings settings) {
+    Map<String, HostedMultiLeader> groups = new LinkedHashMap<>();
+    if (settings.multiLeader().isEmpty()) {
+      return groups;
+    }
+    MultiLeaderSettings mlSettings = MultiLeaderSettings.fromConfig(config);
+    for (MultiLeaderConfig mc : settings.multiLeader()) {
+      ActorRef<MultiLeaderReplica.Command> replica = null;
+      if (mc.members().contains(settings.node())) {
+        replica = system.systemActorOf(MultiLeaderReplica.create(mc.spec(), settings.node(), mlSettings,
+            mc.policy(), ReceptionistTransport.create(system, mc.id())), "ml-replica-" + mc.id(), Props.empty());
+      } else {
+        LOG.info("node {} is not a member of multi-leader group {} {}: it serves none of it", settings.node(),
+            mc.id(), mc.members());
+      }
+      groups.put(mc.id(), new HostedMultiLeader(mc, settings.node(), replica));
+    }
+    return groups;
   }
 
   /** The node's actor system. */
