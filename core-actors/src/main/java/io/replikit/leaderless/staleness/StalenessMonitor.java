@@ -84,7 +84,7 @@ public final class StalenessMonitor {
 
   private static Timer quorumTimer(MeterRegistry reg, Tags tags, String op) {
     return Timer.builder("replikit.leaderless.quorum.latency")
-        .description("time from a request's arrival at the coordinator to its answer once its quorum answered")
+        .description("time from the start of a request at the coordinator to its answer once its quorum answered")
         .tags(tags.and("op", op)).publishPercentiles(0.5, 0.95, 0.99).register(reg);
   }
 

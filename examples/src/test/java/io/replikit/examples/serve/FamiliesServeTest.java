@@ -123,6 +123,8 @@ class FamiliesServeTest {
     assertEquals(2, read.body().path("r").asInt());
     assertTrue(read.body().path("answered").asInt() >= 2, read.toString());
     assertEquals("n2", read.body().path("servedBy").asText());
+    KvClient.Response all = call("n3", "GET", "/kv/carts/cart-ada?r=3", null);
+    assertEquals(3, all.body().path("answered").asInt(), "r=3 waits for every replica: " + all);
 
     // a second blind write (no context) supersedes nothing: the key now has two siblings
     ringPut("n3", "cart-ada", "[\"eggs\"]", "");
