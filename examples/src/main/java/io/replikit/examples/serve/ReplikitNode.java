@@ -54,8 +54,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running {@code replikit serve} node: an Akka Cluster member (Artery TCP) that hosts one replica of each
- * configured group, reaching the other members' replicas through the Receptionist
- * ({@link ReceptionistTransport}), with the {@link HttpApi} on its HTTP port. Its replicas' status is polled every
+ * configured group, a storage replica and a coordinator of each leaderless ring ({@link RingConfig}) and a leader of
+ * each multi-leader group ({@link MultiLeaderConfig}) it belongs to, reaching the other nodes' replicas through the
+ * Receptionist ({@link ReceptionistTransport}, one per group id), with the {@link HttpApi} on its HTTP port. The
+ * rings' and multi-leader groups' statuses are polled into {@code LeaderlessMetrics} and {@code MultiLeaderMetrics}
+ * like the single-leader replicas'. Its replicas' status is polled every
  * {@code metrics-interval} into the Micrometer gauges of {@link ReplicaMetrics} that {@code GET /metrics} exports,
  * and the positions each user wrote at are kept in a {@link SharedTokenStore} announced to the other nodes.
  *
@@ -197,6 +200,10 @@ public final class ReplikitNode {
       Ring ring = rc.ring();
       String self = settings.node();
       ReceptionistTransport transport = ReceptionistTransport.create(system, rc.id());
+      // the transport learns a replica's address only once subscribed to it, and a coordinator's first message to
+      // a replica it never sent to would be lost: subscribe to every node of the ring now, so that the first
+      // requests through this node reach a quorum
+      transport.expect(rc.nodes().stream().map(ReplicaId::of).toList());
       ActorRef<StorageReplica.Command> replica = null;
       if (rc.nodes().contains(self)) {
         replica = system.systemActorOf(StorageReplica.create(keyspace, self, transport, ring, antiEntropy),
