@@ -90,11 +90,16 @@ public final class MultiLeaderReplica {
    * {@code applied}: this replica's version vector; {@code pending}: changes held until what they depend on
    * arrives; {@code conflicts}: conflicts detected here; {@code discarded}: writes last-write-wins threw away here;
    * {@code loopsPrevented}: changes dropped because they bore this replica's id; {@code neighbours}: where it sends
-   * now; {@code recentConflicts}: the last few, newest last.
+   * now; {@code recentConflicts}: the last few, newest last; {@code conflictsByResolution}: {@code conflicts} by the
+   * strategy that handled them ({@code last-write-wins}, {@code keep-siblings}, {@code crdt:pn-counter}, ...).
    */
   public record Status(String groupId, String replica, VersionVector applied, int pending, long conflicts,
       long discarded, long loopsPrevented, long duplicatesDropped, List<String> neighbours, int keys,
-      List<ConflictRecord> recentConflicts) implements WireMessage {}
+      List<ConflictRecord> recentConflicts, Map<String, Long> conflictsByResolution) implements WireMessage {
+    public Status {
+      conflictsByResolution = conflictsByResolution == null ? Map.of() : Map.copyOf(conflictsByResolution);
+    }
+  }
 
   /** Every key's view on this replica, for convergence checks (test-sized stores). */
   public record ReadAll(ActorRef<AllValues> replyTo) implements Command, WireMessage {}

@@ -55,6 +55,9 @@ class ConflictResolutionTest {
         assertEquals("from-a", g.get(r, "k").value().asText());
         assertEquals(1, g.status(r).conflicts(), r + " detected the conflict");
         assertEquals(1, g.status(r).discarded(), r + " threw one write away");
+        assertEquals(java.util.Map.of("last-write-wins", 1L), g.status(r).conflictsByResolution(),
+            r + " counts it by its resolution");
+        assertEquals("a", g.status(r).recentConflicts().get(0).winner(), "a's write won on " + r);
       }
       assertTrue(g.recorder.conflicts.stream().allMatch(c -> c.strategy().equals("last-write-wins")));
     }

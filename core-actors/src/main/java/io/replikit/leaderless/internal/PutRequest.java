@@ -111,6 +111,7 @@ final class PutRequest {
           }
           put.replyTo().tell(new Coordinator.PutOk(put.key(), minted[0].context(), acked.size(),
               List.copyOf(acked)));
+          timing.writeReplied();
         }
         return acked.size() == targets.size() ? Behaviors.stopped() : Behaviors.same();
       };

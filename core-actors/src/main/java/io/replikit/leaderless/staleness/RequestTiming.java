@@ -71,6 +71,16 @@ public final class RequestTiming {
   /** The read answered the client with {@code set}. */
   public void replied(DottedVersionVectorSet set) {
     answered = set;
+    if (monitor != null) {
+      monitor.readQuorumReached(System.nanoTime() - startNanos);
+    }
+  }
+
+  /** The write was answered: w replicas acknowledged it. */
+  public void writeReplied() {
+    if (monitor != null) {
+      monitor.writeQuorumReached(System.nanoTime() - startNanos);
+    }
   }
 
   /** The read stopped having seen {@code seen}; {@code complete} when every asked replica answered. */

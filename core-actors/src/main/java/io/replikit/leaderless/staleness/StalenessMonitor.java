@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.replikit.versioning.DottedVersionVectorSet;
 import java.util.ArrayList;
@@ -36,6 +37,8 @@ public final class StalenessMonitor {
   private final Counter stale;
   private final DistributionSummary versions;
   private final DistributionSummary ms;
+  private final Timer writeLatency;
+  private final Timer readLatency;
   private final Reservoir versionsSample;
   private final Reservoir msSample;
   private final List<Reservoir[]> positions = new ArrayList<>();
@@ -75,6 +78,24 @@ public final class StalenessMonitor {
         .publishPercentiles(0.5, 0.99).register(reg);
     this.versionsSample = new Reservoir(reservoir);
     this.msSample = new Reservoir(reservoir);
+    this.writeLatency = quorumTimer(reg, tags, "write");
+    this.readLatency = quorumTimer(reg, tags, "read");
+  }
+
+  private static Timer quorumTimer(MeterRegistry reg, Tags tags, String op) {
+    return Timer.builder("replikit.leaderless.quorum.latency")
+        .description("time from the start of a request at the coordinator to its answer once its quorum answered")
+        .tags(tags.and("op", op)).publishPercentiles(0.5, 0.95, 0.99).register(reg);
+  }
+
+  /** A write was answered PutOk {@code nanos} after it reached the coordinator. */
+  public void writeQuorumReached(long nanos) {
+    writeLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /** A read was answered GetOk {@code nanos} after it reached the coordinator. */
+  public void readQuorumReached(long nanos) {
+    readLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   /** From {@code replikit.leaderless.staleness} in {@code config}. */

@@ -129,7 +129,10 @@ final class ServeCommand implements Callable<Integer> {
     ReplikitNode running = ReplikitNode.start(settings, nodeConfig);
     PrintWriter out = spec.commandLine().getOut();
     out.println("replikit serve: node " + settings.node() + " at " + running.clusterAddress() + ", HTTP on http://"
-        + settings.httpHost() + ":" + running.httpPort() + ", groups " + running.groups().keySet());
+        + settings.httpHost() + ":" + running.httpPort() + ", groups " + running.groups().keySet()
+        + (settings.rings().isEmpty() ? "" : ", rings " + settings.rings().stream().map(r -> r.id()).toList())
+        + (settings.multiLeader().isEmpty() ? ""
+            : ", multi-leader groups " + settings.multiLeader().stream().map(g -> g.id()).toList()));
     out.flush();
     running.whenTerminated().toCompletableFuture().join();
     Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(running.system()).getShutdownReason();

@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Asks one or more running 'replikit serve' nodes for GET /status and prints every replica group "
         + "they host as a table: per replica its role, the leader it follows, epoch, applied position, and its lag "
-        + "in entries and milliseconds as the leader measures it (applied level), then the cluster's members. Exit "
+        + "in entries and milliseconds as the leader measures it (applied level); leaderless rings and multi-leader "
+        + "groups with their own counters (hints, repairs, conflicts) in STATE; then the cluster's members. Exit "
         + "status 1 when a node cannot be reached or answers with an error."})
 final class StatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,7 +106,16 @@ final class StatusCommand implements Callable<Integer> {
     if (json) {
       ObjectNode o = JsonNodeFactory.instance.objectNode();
       ArrayNode groups = o.putArray("replicas");
-      rows.values().forEach(r -> groups.add(JSON.valueToTree(r)));
+      rows.values().forEach(r -> {
+        ObjectNode row = JSON.valueToTree(r);
+        if (r.epoch() == NOT_APPLICABLE) {
+          row.putNull("epoch");
+        }
+        if (r.applied() == NOT_APPLICABLE) {
+          row.putNull("applied");
+        }
+        groups.add(row);
+      });
       ArrayNode m = o.putArray("members");
       members.values().forEach(m::add);
       o.put("unreachable_nodes", failures);
@@ -142,17 +152,48 @@ final class StatusCommand implements Callable<Integer> {
                 .asText(), node));
       }
     }
+    for (JsonNode g : body.path("multiLeader")) {
+      String id = g.path("id").asText();
+      String replica = g.path("replica").asText(node);
+      String state = g.has("error") ? g.path("error").asText()
+          : g.path("topology").asText() + " pending=" + g.path("pending").asLong() + " keys=" + g.path("keys").asLong()
+              + " conflicts=" + g.path("conflicts").asLong() + " loops-prevented=" + g.path("loopsPrevented").asLong();
+      long applied = 0;
+      for (JsonNode counter : g.path("applied")) {
+        applied += counter.asLong();
+      }
+      rows.put(id + "/" + replica, new Row(id, replica, "multi-leader", "", NOT_APPLICABLE,
+          g.has("error") ? -1 : applied, "", "", state, node));
+    }
+    for (JsonNode g : body.path("rings")) {
+      String id = g.path("id").asText();
+      String at = g.path("node").asText(node);
+      String state = g.has("error") ? g.path("error").asText()
+          : "n=" + g.path("n").asInt() + " w=" + g.path("w").asInt() + " r=" + g.path("r").asInt() + " keys="
+              + g.path("replica").path("keys").asLong() + " hints=" + g.path("hints").path("waiting").asLong()
+              + " read-repairs=" + g.path("coordinator").path("readRepairs").asLong() + " ae-repaired="
+              + g.path("antiEntropy").path("keysRepaired").asLong();
+      rows.put(id + "/" + at, new Row(id, at, "leaderless", "", NOT_APPLICABLE, NOT_APPLICABLE, "", "", state,
+          node));
+    }
     for (JsonNode m : body.path("cluster").path("members")) {
       members.put(m.path("address").asText(), m);
     }
+  }
+
+  /** Epoch or position of a family that has none (leaderless rings have neither, multi-leader groups no epoch). */
+  static final long NOT_APPLICABLE = Long.MIN_VALUE;
+
+  private static String cell(long value) {
+    return value == NOT_APPLICABLE ? "-" : value < 0 ? "?" : Long.toString(value);
   }
 
   private static void print(Map<String, Row> rows, Map<String, JsonNode> members, PrintWriter out) {
     List<String[]> table = new ArrayList<>();
     table.add(new String[] {"GROUP", "REPLICA", "ROLE", "LEADER", "EPOCH", "APPLIED", "LAG", "LAG MS", "STATE"});
     for (Row r : rows.values()) {
-      table.add(new String[] {r.group(), r.replica(), r.role(), r.leader(), r.epoch() < 0 ? "?" : "" + r.epoch(),
-          r.applied() < 0 ? "?" : "" + r.applied(), r.lagEntries(), r.lagMillis(), r.state()});
+      table.add(new String[] {r.group(), r.replica(), r.role(), r.leader(), cell(r.epoch()), cell(r.applied()),
+          r.lagEntries(), r.lagMillis(), r.state()});
     }
     int[] width = new int[table.get(0).length];
     for (String[] row : table) {

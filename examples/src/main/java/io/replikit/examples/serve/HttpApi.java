@@ -95,6 +95,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /metrics}: Prometheus text format ({@link ReplicaMetrics}, refreshed for the scrape).
  *   <li>{@code /kv/{keyspace}/{key}} of a sharded keyspace the node hosts: see {@link ShardedApi} (mounted by
  *       {@link #withSharded}); {@code GET /status} then lists this node's replicas of them under {@code sharded}.
+ *   <li>Leaderless rings and multi-leader groups ({@code replikit.serve.rings}, {@code replikit.serve.multi-leader})
+ *       share {@code /kv/{id}/{key}} (GET, PUT, DELETE) with each family's semantics ({@link RingApi},
+ *       {@link MultiLeaderApi}), and {@code GET /status} lists them under {@code rings} and {@code multiLeader}.
  *   <li>{@code GET /status/{group}}, {@code GET /status}, {@code POST /admin/switchover/{group}?to=NODE},
  *       {@code GET /admin/divergent/{group}}.
  *   <li>With a token configured ({@link HttpAuth}), writes and {@code /admin} routes need
@@ -147,6 +150,8 @@ public final class HttpApi extends AllDirectives {
   private final HttpAuth auth;
   // sharded keyspaces (replikit.serve.sharding), when the node hosts any: their /kv routes come first
   private volatile ShardedApi sharded;
+  private final RingApi ringApi;
+  private final MultiLeaderApi multiLeaderApi;
 
   /**
    * An API whose user tokens live in this JVM only and whose {@code /metrics} has a registry of its own.
@@ -186,6 +191,22 @@ public final class HttpApi extends AllDirectives {
   public HttpApi(ActorSystem<?> system, String node, Map<String, HostedGroup> groups, Map<String, String> peers,
       long maxBodyBytes, Duration readTimeout, Duration writeTimeout, Duration readWaitTimeout,
       Supplier<JsonNode> clusterView, TokenStore tokens, PrometheusMeterRegistry registry, HttpAuth auth) {
+    this(system, node, groups, peers, maxBodyBytes, readTimeout, writeTimeout, readWaitTimeout, clusterView, tokens,
+        registry, auth, Map.of(), Map.of());
+  }
+
+  /**
+   * @param rings the leaderless keyspaces this node hosts ({@link RingApi}), by id
+   * @param multiLeader the multi-leader groups this node hosts ({@link MultiLeaderApi}), by id; ids are unique
+   *     across {@code groups}, {@code rings} and {@code multiLeader}
+   */
+  HttpApi(ActorSystem<?> system, String node, Map<String, HostedGroup> groups, Map<String, String> peers,
+      long maxBodyBytes, Duration readTimeout, Duration writeTimeout, Duration readWaitTimeout,
+      Supplier<JsonNode> clusterView, TokenStore tokens, PrometheusMeterRegistry registry, HttpAuth auth,
+      Map<String, HostedRing> rings, Map<String, HostedMultiLeader> multiLeader) {
+    this.ringApi = new RingApi(system, rings, new io.replikit.metrics.LeaderlessMetrics(registry), readTimeout);
+    this.multiLeaderApi = new MultiLeaderApi(system, multiLeader,
+        new io.replikit.multileader.MultiLeaderMetrics(registry), readTimeout);
     this.auth = java.util.Objects.requireNonNull(auth, "auth");
     this.system = system;
     this.node = node;
@@ -215,6 +236,26 @@ public final class HttpApi extends AllDirectives {
     return metrics;
   }
 
+  /** The series of the hosted rings ({@code replikit_leaderless_*}), in the registry {@code GET /metrics} scrapes. */
+  public io.replikit.metrics.LeaderlessMetrics leaderlessMetrics() {
+    return ringApi.metrics();
+  }
+
+  /** The series of the hosted multi-leader groups ({@code replikit_multileader_*}). */
+  public io.replikit.multileader.MultiLeaderMetrics multiLeaderMetrics() {
+    return multiLeaderApi.metrics();
+  }
+
+  /** The hosted rings as their metrics poll them. */
+  public List<io.replikit.metrics.LeaderlessMetrics.Hosted> rings() {
+    return ringApi.hosted();
+  }
+
+  /** The multi-leader replicas this node runs, by group id. */
+  public Map<String, ActorRef<io.replikit.multileader.MultiLeaderReplica.Command>> multiLeaderReplicas() {
+    return multiLeaderApi.replicas();
+  }
+
   /** The hosted groups' replicas by group id. */
   public Map<String, ActorRef<Replica.Command>> replicas() {
     Map<String, ActorRef<Replica.Command>> replicas = new LinkedHashMap<>();
@@ -241,7 +282,7 @@ public final class HttpApi extends AllDirectives {
         path("metrics", () -> get(() -> completeWithFuture(scrape()))),
         path("status", () -> get(() -> completeWithFuture(allStatus()))),
         path(PathMatchers.segment("status").slash(PathMatchers.segment()), group ->
-            get(() -> withGroup(group, g -> completeWithFuture(groupStatus(g))))),
+            get(() -> familyStatus(group).orElseGet(() -> withGroup(group, g -> completeWithFuture(groupStatus(g)))))),
         path(PathMatchers.segment("admin").slash("switchover").slash(PathMatchers.segment()), group ->
             post(() -> withGroup(group, g -> parameterOptional("to", to ->
                 extractRequest(request -> completeWithFuture(switchover(g, to, request))))))),
@@ -353,6 +394,18 @@ public final class HttpApi extends AllDirectives {
   // --- key/value ---
 
   private Route kv(String groupId, String key) {
+    if (ringApi.hosts(groupId)) {
+      return extractRequest(request -> concat(
+          get(() -> completeWithFuture(ringApi.get(groupId, key, request))),
+          put(() -> withJsonBody(value -> ringApi.put(groupId, key, value, request))),
+          delete(() -> completeWithFuture(ringApi.put(groupId, key, null, request)))));
+    }
+    if (multiLeaderApi.hosts(groupId)) {
+      return extractRequest(request -> concat(
+          get(() -> completeWithFuture(multiLeaderApi.get(groupId, key, request))),
+          put(() -> withJsonBody(value -> multiLeaderApi.put(groupId, key, value, request))),
+          delete(() -> completeWithFuture(multiLeaderApi.put(groupId, key, null, request)))));
+    }
     return withGroup(groupId, g -> extractRequest(request -> concat(
         get(() -> completeWithFuture(readKey(g, key, request))),
         put(() -> withJsonBody(value -> {
@@ -744,7 +797,9 @@ public final class HttpApi extends AllDirectives {
 
   /** The Prometheus text of the registry, after a fresh status of every hosted replica. */
   private CompletionStage<HttpResponse> scrape() {
-    return metrics.refresh(system, replicas(), node, readTimeout).thenApply(v ->
+    return CompletableFuture.allOf(metrics.refresh(system, replicas(), node, readTimeout).toCompletableFuture(),
+        ringApi.refreshMetrics().toCompletableFuture(), multiLeaderApi.refreshMetrics(node).toCompletableFuture())
+        .thenApply(v ->
         HttpResponse.create().withStatus(StatusCodes.OK)
             .withEntity(ContentTypes.TEXT_PLAIN_UTF8, registry.scrape()));
   }
@@ -806,16 +861,22 @@ public final class HttpApi extends AllDirectives {
         return missing;
       })).toCompletableFuture());
     }
+    CompletableFuture<List<JsonNode>> multiLeader = multiLeaderApi.allStatus().toCompletableFuture();
+    CompletableFuture<List<JsonNode>> rings = ringApi.allStatus().toCompletableFuture();
     ShardedApi shardedApi = sharded;
     CompletableFuture<JsonNode> shardedRows = shardedApi == null ? CompletableFuture.completedFuture(null)
         : shardedApi.statusJson().toCompletableFuture();
-    each.add(shardedRows);
-    return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-      each.remove(shardedRows);
+    List<CompletableFuture<?>> all = new ArrayList<>(each);
+    all.add(multiLeader);
+    all.add(rings);
+    all.add(shardedRows);
+    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
       ObjectNode body = JSON.objectNode();
       body.put("node", node);
       ArrayNode groupArray = body.putArray("groups");
       each.forEach(f -> groupArray.add(f.join()));
+      body.putArray("multiLeader").addAll(multiLeader.join());
+      body.putArray("rings").addAll(rings.join());
       if (shardedApi != null) {
         body.set("sharded", shardedRows.join()); // this node's replicas of sharded keyspaces
       }
@@ -919,11 +980,27 @@ public final class HttpApi extends AllDirectives {
 
   private Route withGroup(String groupId, Function<HostedGroup, Route> inner) {
     HostedGroup g = groups.get(groupId);
+    if (g == null && (ringApi.hosts(groupId) || multiLeaderApi.hosts(groupId))) {
+      return complete(error(StatusCodes.NOT_FOUND, "'" + groupId + "' is a " + (ringApi.hosts(groupId) ? "ring"
+          : "multi-leader group") + ": only GET, PUT and DELETE /kv/" + groupId + "/{key} and GET /status/" + groupId
+          + " serve it"));
+    }
     if (g == null) {
+      java.util.TreeSet<String> known = new java.util.TreeSet<>(groups.keySet());
+      known.addAll(ringApi.ids());
+      known.addAll(multiLeaderApi.ids());
       return complete(error(StatusCodes.NOT_FOUND, "unknown group '" + groupId + "': node " + node + " hosts "
-          + (groups.isEmpty() ? "no groups" : groups.keySet().stream().sorted().toList())));
+          + (known.isEmpty() ? "no groups" : known)));
     }
     return inner.apply(g);
+  }
+
+  /** {@code GET /status/{id}} of a ring or a multi-leader group; empty for any other id. */
+  private Optional<Route> familyStatus(String id) {
+    CompletionStage<JsonNode> status = ringApi.hosts(id) ? ringApi.status(id)
+        : multiLeaderApi.hosts(id) ? multiLeaderApi.status(id) : null;
+    return Optional.ofNullable(status).map(st -> completeWithFuture(st.thenApply(json ->
+        json(json.has("error") ? StatusCodes.SERVICE_UNAVAILABLE : StatusCodes.OK, json, List.of()))));
   }
 
   /**
@@ -1012,17 +1089,17 @@ public final class HttpApi extends AllDirectives {
         + " of group '" + g.id() + "' within " + waited.toMillis() + " ms"), List.of(RetryAfter.create(1L)));
   }
 
-  private static ObjectNode errorBody(String message) {
+  static ObjectNode errorBody(String message) {
     ObjectNode body = JSON.objectNode();
     body.put("error", message);
     return body;
   }
 
-  private static HttpResponse error(StatusCode status, String message) {
+  static HttpResponse error(StatusCode status, String message) {
     return json(status, errorBody(message), List.of());
   }
 
-  private static HttpResponse json(StatusCode status, JsonNode body, List<HttpHeader> headers) {
+  static HttpResponse json(StatusCode status, JsonNode body, List<HttpHeader> headers) {
     byte[] bytes;
     try {
       bytes = MAPPER.writeValueAsBytes(body);

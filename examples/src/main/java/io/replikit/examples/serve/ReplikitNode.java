@@ -21,7 +21,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.replikit.metrics.LeaderlessMetrics;
 import io.replikit.metrics.ReplicaMetrics;
+import akka.actor.typed.Props;
+import io.replikit.leaderless.Coordinator;
+import io.replikit.leaderless.Keyspace;
+import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.antientropy.AntiEntropySettings;
+import io.replikit.leaderless.ring.Ring;
+import io.replikit.multileader.MultiLeaderReplica;
+import io.replikit.multileader.MultiLeaderSettings;
 import io.replikit.cluster.ReceptionistTransport;
 import io.replikit.examples.support.ReplicaHost;
 import io.replikit.persistence.ReplikitJournal;
@@ -45,8 +54,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running {@code replikit serve} node: an Akka Cluster member (Artery TCP) that hosts one replica of each
- * configured group, reaching the other members' replicas through the Receptionist
- * ({@link ReceptionistTransport}), with the {@link HttpApi} on its HTTP port. Its replicas' status is polled every
+ * configured group, a storage replica and a coordinator of each leaderless ring ({@link RingConfig}) and a leader of
+ * each multi-leader group ({@link MultiLeaderConfig}) it belongs to, reaching the other nodes' replicas through the
+ * Receptionist ({@link ReceptionistTransport}, one per group id), with the {@link HttpApi} on its HTTP port. The
+ * rings' and multi-leader groups' statuses are polled into {@code LeaderlessMetrics} and {@code MultiLeaderMetrics}
+ * like the single-leader replicas'. Its replicas' status is polled every
  * {@code metrics-interval} into the Micrometer gauges of {@link ReplicaMetrics} that {@code GET /metrics} exports,
  * and the positions each user wrote at are kept in a {@link SharedTokenStore} announced to the other nodes.
  *
@@ -113,13 +125,19 @@ public final class ReplikitNode {
       }
       // redirects only ever point at other nodes, so the peers map need not know this node's own port
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      LeaderlessMetrics leaderlessMetrics = new LeaderlessMetrics(registry);
+      Map<String, HostedRing> rings = startRings(system, config, settings, leaderlessMetrics);
+      Map<String, HostedMultiLeader> multiLeader = startMultiLeader(system, config, settings);
       HttpApi api = new HttpApi(system, settings.node(), groups, settings.peers(), settings.maxBodyBytes(),
           settings.readTimeout(), replicaSettings.writeTimeout(), replicaSettings.readWaitTimeout(),
-          () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry, settings.auth());
+          () -> clusterJson(system), SharedTokenStore.start(system, settings.node()), registry, settings.auth(),
+          rings, multiLeader);
       Map<String, io.replikit.sharding.ShardedReplicaGroups> keyspaces = new LinkedHashMap<>();
-      for (io.replikit.sharding.ShardedKeyspace ks
-          : ServedKeyspaces.fromConfig(config, settings.groups().stream().map(ServeSettings.GroupConfig::id).toList())
-              .keyspaces()) {
+      List<String> hostedIds = new ArrayList<>();
+      settings.groups().forEach(g -> hostedIds.add(g.id()));
+      hostedIds.addAll(rings.keySet());
+      hostedIds.addAll(multiLeader.keySet());
+      for (io.replikit.sharding.ShardedKeyspace ks : ServedKeyspaces.fromConfig(config, hostedIds).keyspaces()) {
         keyspaces.put(ks.name(), io.replikit.sharding.ShardedReplicaGroups.init(system, ks, replicaSettings));
         LOG.info("node {} hosts sharded keyspace {}: {} partitions of {} replicas, at /kv/{}/{{key}}",
             settings.node(), ks.name(), ks.partitions(), ks.replicas(), ks.name());
@@ -141,10 +159,15 @@ public final class ReplikitNode {
       }
       Cancellable polling = api.metrics().pollEvery(system, api.replicas(), settings.node(),
           settings.metricsInterval());
+      Cancellable ringPolling = api.leaderlessMetrics().pollEvery(system, api.rings(), settings.metricsInterval());
+      Cancellable multiLeaderPolling = api.multiLeaderMetrics().pollEvery(system, api.multiLeaderReplicas(),
+          settings.node(), settings.metricsInterval());
       LivePage live = LivePage.start(system, settings.node(), api::currentStatus, liveSettings);
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
           "replikit-metrics", () -> {
             polling.cancel();
+            ringPolling.cancel();
+            multiLeaderPolling.cancel();
             live.stop();
             registry.close();
             return CompletableFuture.completedFuture(Done.getInstance());
@@ -180,6 +203,61 @@ public final class ReplikitNode {
       system.terminate();
       throw new IllegalStateException("node " + settings.node() + " could not start: " + rootMessage(e), e);
     }
+  }
+
+  /**
+   * Per configured ring: a coordinator on this node (its quorum latencies in {@code metrics}' registry) and, when
+   * this node is one of the ring's nodes, a storage replica with hinted handoff and anti-entropy
+   * ({@code replikit.leaderless.anti-entropy}); both reach the other nodes' replicas through the Receptionist.
+   */
+  private static Map<String, HostedRing> startRings(ActorSystem<?> system, Config config, ServeSettings settings,
+      LeaderlessMetrics metrics) {
+    Map<String, HostedRing> rings = new LinkedHashMap<>();
+    AntiEntropySettings antiEntropy = AntiEntropySettings.fromConfig(config);
+    for (RingConfig rc : settings.rings()) {
+      Keyspace keyspace = rc.keyspace(config);
+      Ring ring = rc.ring();
+      String self = settings.node();
+      ReceptionistTransport transport = ReceptionistTransport.create(system, rc.id());
+      // the transport learns a replica's address only once subscribed to it, and a coordinator's first message to
+      // a replica it never sent to would be lost: subscribe to every node of the ring now, so that the first
+      // requests through this node reach a quorum
+      transport.expect(rc.nodes().stream().map(ReplicaId::of).toList());
+      ActorRef<StorageReplica.Command> replica = null;
+      if (rc.nodes().contains(self)) {
+        replica = system.systemActorOf(StorageReplica.create(keyspace, self, transport, ring, antiEntropy),
+            "ring-replica-" + rc.id(), Props.empty());
+      } else {
+        LOG.info("node {} is not a node of ring {} {}: it runs a coordinator only", self, rc.id(), rc.nodes());
+      }
+      ActorRef<Coordinator.Command> coordinator = system.systemActorOf(Coordinator.create(keyspace, ring, self,
+          transport, System::currentTimeMillis, metrics.monitor(config, rc.id(), self)),
+          "ring-coordinator-" + rc.id(), Props.empty());
+      rings.put(rc.id(), new HostedRing(rc, keyspace, self, coordinator, replica));
+    }
+    return rings;
+  }
+
+  /** Per configured multi-leader group this node is a member of: its leader, over the Receptionist. */
+  private static Map<String, HostedMultiLeader> startMultiLeader(ActorSystem<?> system, Config config,
+      ServeSettings settings) {
+    Map<String, HostedMultiLeader> groups = new LinkedHashMap<>();
+    if (settings.multiLeader().isEmpty()) {
+      return groups;
+    }
+    MultiLeaderSettings mlSettings = MultiLeaderSettings.fromConfig(config);
+    for (MultiLeaderConfig mc : settings.multiLeader()) {
+      ActorRef<MultiLeaderReplica.Command> replica = null;
+      if (mc.members().contains(settings.node())) {
+        replica = system.systemActorOf(MultiLeaderReplica.create(mc.spec(), settings.node(), mlSettings,
+            mc.policy(), ReceptionistTransport.create(system, mc.id())), "ml-replica-" + mc.id(), Props.empty());
+      } else {
+        LOG.info("node {} is not a member of multi-leader group {} {}: it serves none of it", settings.node(),
+            mc.id(), mc.members());
+      }
+      groups.put(mc.id(), new HostedMultiLeader(mc, settings.node(), replica));
+    }
+    return groups;
   }
 
   /** The node's actor system. */

@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  * @param auth which HTTP routes need the bearer token ({@code replikit.serve.auth})
  * @param tls whether and how Artery runs over TLS with mutual authentication ({@code replikit.serve.tls})
  * @param management the operator endpoints: /alive, /ready, /cluster/members ({@code replikit.serve.management})
+ * @param rings the leaderless keyspaces this node hosts ({@code replikit.serve.rings})
+ * @param multiLeader the multi-leader groups this node hosts ({@code replikit.serve.multi-leader})
  */
 public record ServeSettings(
     String node,
@@ -59,7 +61,9 @@ public record ServeSettings(
     Duration metricsInterval,
     HttpAuth auth,
     NodeTls tls,
-    Management management) {
+    Management management,
+    List<RingConfig> rings,
+    List<MultiLeaderConfig> multiLeader) {
 
   /** The actor system name every node uses: cluster members must share it. */
   public static final String SYSTEM_NAME = "replikit";
@@ -144,6 +148,16 @@ public record ServeSettings(
     seedNodes = List.copyOf(seedNodes);
     groups = List.copyOf(groups);
     peers = Map.copyOf(peers);
+    rings = rings == null ? List.of() : List.copyOf(rings);
+    multiLeader = multiLeader == null ? List.of() : List.copyOf(multiLeader);
+  }
+
+  /** Settings that host single-leader groups only. */
+  public ServeSettings(String node, String host, int port, String httpHost, int httpPort, List<String> seedNodes,
+      Path dataDir, List<GroupConfig> groups, Map<String, String> peers, long maxBodyBytes, Duration readTimeout,
+      Duration handoverTimeout, Duration metricsInterval, HttpAuth auth, NodeTls tls, Management management) {
+    this(node, host, port, httpHost, httpPort, seedNodes, dataDir, groups, peers, maxBodyBytes, readTimeout,
+        handoverTimeout, metricsInterval, auth, tls, management, List.of(), List.of());
   }
 
   /**
@@ -259,13 +273,25 @@ public record ServeSettings(
     Duration readTimeout = positiveDuration(c, "read-timeout");
     Duration handoverTimeout = positiveDuration(c, "handover-timeout");
     Duration metricsInterval = positiveDuration(c, "metrics-interval");
-    ServedKeyspaces.fromConfig(config, ids); // checked now, naming the bad path; ReplikitNode reads it again
     HttpAuth auth = HttpAuth.fromConfig(config);
     NodeTls tls = NodeTls.fromConfig(config);
     Management management = Management.fromConfig(config, httpHost, httpPort);
     LivePage.Settings.fromConfig(config); // read again by ReplikitNode; checked here to fail with the others
+    List<RingConfig> rings = RingConfig.listFromConfig(config, GROUP_ID, NODE_NAME);
+    List<MultiLeaderConfig> multiLeader = MultiLeaderConfig.listFromConfig(config, GROUP_ID, NODE_NAME);
+    // one id names one thing: the HTTP routes, the Receptionist keys and the journals' persistence ids use it
+    Map<String, String> familyOf = new LinkedHashMap<>();
+    groups.forEach(g -> familyOf.put(g.id(), "single-leader group"));
+    for (int i = 0; i < rings.size(); i++) {
+      checkUnique(familyOf, rings.get(i).id(), "ring", SECTION + ".rings[" + i + "]");
+    }
+    for (int i = 0; i < multiLeader.size(); i++) {
+      checkUnique(familyOf, multiLeader.get(i).id(), "multi-leader group", SECTION + ".multi-leader[" + i + "]");
+    }
+    // checked now, naming the bad path (a keyspace name may not be any other hosted id); ReplikitNode reads it again
+    ServedKeyspaces.fromConfig(config, familyOf.keySet());
     return new ServeSettings(node, host, port, httpHost, httpPort, seeds, dataDir, groups, peers, maxBody,
-        readTimeout, handoverTimeout, metricsInterval, auth, tls, management);
+        readTimeout, handoverTimeout, metricsInterval, auth, tls, management, rings, multiLeader);
   }
 
   /**
@@ -314,6 +340,14 @@ public record ServeSettings(
       return config;
     }
     return config.withValue(path, ConfigValueFactory.fromAnyRef(url + ";DB_CLOSE_ON_EXIT=FALSE"));
+  }
+
+  private static void checkUnique(Map<String, String> familyOf, String id, String family, String where) {
+    String taken = familyOf.putIfAbsent(id, family);
+    if (taken != null) {
+      throw new IllegalArgumentException(where + ": id '" + id + "' is already used by a " + taken
+          + " (ids are unique across groups, rings and multi-leader groups)");
+    }
   }
 
   /** {@code host:port} or a full {@code akka://replikit@host:port} as an Akka address. */

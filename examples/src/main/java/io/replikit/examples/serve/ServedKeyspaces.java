@@ -27,7 +27,7 @@ public record ServedKeyspaces(List<ShardedKeyspace> keyspaces) {
   /**
    * Reads {@value #PATH} from {@code config} (which includes the reference.conf files of core-actors and examples).
    *
-   * @param groupIds the ids of the plain groups the node hosts: a keyspace may not share one (both answer at
+   * @param groupIds the ids of the groups, rings and multi-leader groups the node hosts: a keyspace may not share one (both answer at
    *     {@code /kv/{name}/...})
    * @throws IllegalArgumentException naming the path and what was wrong
    */
@@ -58,8 +58,8 @@ public record ServedKeyspaces(List<ShardedKeyspace> keyspaces) {
         throw new IllegalArgumentException(where + ": keyspace '" + name + "' is configured twice");
       }
       if (groupIds.contains(name)) {
-        throw new IllegalArgumentException(where + ": keyspace '" + name + "' has the id of a group in "
-            + ServeSettings.SECTION + ".groups; both would answer at /kv/" + name + "/...: rename one");
+        throw new IllegalArgumentException(where + ": keyspace '" + name + "' is also the id of a group, ring or "
+            + "multi-leader group this node hosts; both would answer at /kv/" + name + "/...: rename one");
       }
       for (String key : k.root().keySet()) {
         if (!Set.of("name", "partitions", "replicas").contains(key)) {

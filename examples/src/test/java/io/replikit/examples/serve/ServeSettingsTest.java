@@ -96,11 +96,57 @@ class ServeSettingsTest {
       "replikit.serve { node = n1, handover-timeout = 0s }                      | handover-timeout",
       "replikit.serve { node = n1, metrics-interval = soon }                    | metrics-interval",
       "replikit.serve { node = n1, groups = [{ id = g, members = [n1], log-format = csv }] } | groups[0].log-format",
+      "replikit.serve { node = n1, rings = [{ id = c }] }                                 | replikit.serve.rings[0]",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [] }] }                     | has no nodes",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [n1, n2], n = 3 }] }        | n = 3 but 2 nodes",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [n1, n2, n3], w = 4 }] }    | w = 4",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [n1, n2, n3], r = 0 }] }    | r = 0",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [n1, n1] }] }               | lists node 'n1' twice",
+      "replikit.serve { node = n1, rings = [{ id = \"c d\", nodes = [n1] }] }           | ring id 'c d'",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [n1], quorum = 2 }] }       | unknown field 'quorum'",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [n1], conflicts = newest }] } | rings[0].conflicts",
+      "replikit.serve { node = n1, rings = [{ id = c, nodes = [n1], read-repair = x }] }  | rings[0].read-repair",
+      "replikit.serve { node = n1, multi-leader = [{ id = p }] }                          | replikit.serve.multi-leader[0]",
+      "replikit.serve { node = n1, multi-leader = [{ id = p, members = [n1], topology = mesh }] } | multi-leader[0].topology",
+      "replikit.serve { node = n1, multi-leader = [{ id = p, members = [n1], topology = tree }] } | tree needs each member's parent",
+      "replikit.serve { node = n1, multi-leader = [{ id = p, members = [n1], resolution = first }] } | multi-leader[0].resolution",
+      "replikit.serve { node = n1, multi-leader = [{ id = p, members = [n1, n1] }] }      | lists member 'n1' twice",
+      "replikit.serve { node = n1, groups = [{ id = x, members = [n1] }], rings = [{ id = x, nodes = [n1] }] } | already used by a single-leader group",
+      "replikit.serve { node = n1, rings = [{ id = x, nodes = [n1] }], multi-leader = [{ id = x, members = [n1] }] } | already used by a ring",
   })
   void mistakesAreNamedWithTheirPath(String hocon, String named) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ServeSettings.fromConfig(serve(hocon)));
     assertTrue(e.getMessage().contains(named.trim()), e.getMessage());
+  }
+
+  @Test
+  void ringsAndMultiLeaderGroupsAreReadWithTheFamiliesDefaults() {
+    ServeSettings s = ServeSettings.fromConfig(serve(String.join("\n",
+        "replikit.serve {",
+        "  node = n1",
+        "  rings = [{ id = carts, nodes = [n1, n2, n3] }, { id = tags, nodes = [n1, n2], n = 2, w = 1, r = 1,",
+        "    conflicts = last-write-wins, read-repair = off, sloppy-quorum = on, vnodes = 8 }]",
+        "  multi-leader = [{ id = profiles, members = [n1, n2, n3] },",
+        "    { id = docs, members = [n2, n1], topology = star, resolution = keep-siblings }]",
+        "}")));
+    RingConfig carts = s.rings().get(0);
+    assertEquals(List.of("n1", "n2", "n3"), carts.nodes());
+    assertEquals(List.of(3, 2, 2), List.of(carts.n(), carts.w(), carts.r()), "replikit.leaderless' n, w, r");
+    assertEquals(io.replikit.leaderless.Keyspace.Conflicts.SIBLINGS, carts.conflicts());
+    assertEquals(64, carts.vnodes(), "replikit.leaderless.membership.vnodes");
+    RingConfig tags = s.rings().get(1);
+    assertEquals(List.of(2, 1, 1, 8), List.of(tags.n(), tags.w(), tags.r(), tags.vnodes()));
+    assertTrue(tags.sloppyQuorum());
+    assertEquals(io.replikit.leaderless.Keyspace.ReadRepair.OFF, tags.readRepair());
+    assertEquals(2, tags.keyspace(serve("")).n());
+    MultiLeaderConfig profiles = s.multiLeader().get(0);
+    assertEquals("all-to-all", profiles.topologyName(), "the default topology");
+    assertEquals("last-write-wins", profiles.resolution(), "the default resolution");
+    MultiLeaderConfig docs = s.multiLeader().get(1);
+    assertEquals("star", docs.topologyName());
+    assertEquals("keep-siblings", docs.resolution());
+    assertEquals(List.of("n2", "n1"), docs.spec().members());
   }
 
   @Test

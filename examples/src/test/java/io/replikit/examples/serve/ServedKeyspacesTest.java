@@ -34,7 +34,7 @@ class ServedKeyspacesTest {
     assertTrue(error("[{ partitions = 4 }]").contains("keyspaces[0] needs a name"));
     assertTrue(error("[{ name = \"a b\" }]").contains("keyspaces[0].name: 'a b' must be 1 to 64 letters"));
     assertTrue(error("[{ name = carts }, { name = carts }]").contains("keyspaces[1]: keyspace 'carts' is configured twice"));
-    assertTrue(error("[{ name = orders }]", "orders").contains("has the id of a group in replikit.serve.groups"));
+    assertTrue(error("[{ name = orders }]", "orders").contains("is also the id of a group, ring or multi-leader group"));
     assertTrue(error("[{ name = carts, replicas = 0 }]").contains("keyspaces[0]: keyspace 'carts': "
         + "replikit.sharding.replicas must be 1 to 9, was 0"));
     assertTrue(error("[{ name = carts, partitions = lots }]").contains("partitions and replicas must be whole"));

@@ -56,6 +56,8 @@ public final class MultiLeaderBehavior
   /** Received changes waiting for what they depend on, by dot, in arrival order. */
   private final LinkedHashMap<Dot, Messages.Envelope> pending = new LinkedHashMap<>();
   private final ArrayDeque<ConflictRecord> recentConflicts = new ArrayDeque<>();
+  /** Conflicts by strategy name; rebuilt by recovery like the state's own count. */
+  private final Map<String, Long> conflictsByResolution = new TreeMap<>();
   private boolean recovered;
   private List<LocalRequest> local = new ArrayList<>();
   private boolean flushScheduled;
@@ -109,6 +111,7 @@ public final class MultiLeaderBehavior
             applied.conflict() != null);
       }
       if (applied.conflict() != null) {
+        conflictsByResolution.merge(applied.conflict().strategy(), 1L, Long::sum);
         recentConflicts.addLast(applied.conflict());
         while (recentConflicts.size() > RECENT_CONFLICTS) {
           recentConflicts.removeFirst();
@@ -165,7 +168,8 @@ public final class MultiLeaderBehavior
     } else if (command instanceof MultiLeaderReplica.GetStatus status) {
       status.replyTo().tell(new MultiLeaderReplica.Status(spec.groupId(), self, state.applied(), pending.size(),
           state.conflicts(), state.discarded(), loopsPrevented, duplicatesDropped,
-          Topology.neighbours(spec, self, alive()), state.store().size(), List.copyOf(recentConflicts)));
+          Topology.neighbours(spec, self, alive()), state.store().size(), List.copyOf(recentConflicts),
+          conflictsByResolution));
       return Effect().none();
     } else if (command instanceof MultiLeaderReplica.ReadAll all) {
       Map<String, List<String>> versions = new TreeMap<>();

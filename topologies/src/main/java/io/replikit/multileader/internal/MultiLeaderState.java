@@ -141,6 +141,7 @@ public final class MultiLeaderState {
     if (!kept.isEmpty()) {
       List<String> others = kept.stream().map(v -> v.dot().toString()).toList();
       String outcome;
+      String winnerReplica = null;
       if (strategy instanceof ConflictStrategy.LastWriteWins) {
         // safe to drop the losers: a timestamp order consistent with causality makes "the highest of the
         // current versions" the same whatever order they arrived in
@@ -148,8 +149,11 @@ public final class MultiLeaderState {
         lost = versions.size() - 1;
         versions = List.of(winner);
         outcome = "last write wins: " + winner.dot() + " kept, " + lost + " discarded";
+        winnerReplica = winner.dot().replica();
       } else if (strategy instanceof ConflictStrategy.ReplicaPriority p) {
-        outcome = "replica priority: " + priorityWinner(versions, p).dot() + " shown, all kept until superseded";
+        Version shown = priorityWinner(versions, p);
+        outcome = "replica priority: " + shown.dot() + " shown, all kept until superseded";
+        winnerReplica = shown.dot().replica();
       } else if (strategy instanceof ConflictStrategy.Merge) {
         outcome = "merged " + versions.size() + " versions";
       } else if (strategy instanceof ConflictStrategy.OnWrite w) {
@@ -160,7 +164,7 @@ public final class MultiLeaderState {
         outcome = versions.size() + " siblings kept for the application to resolve";
       }
       record = new ConflictRecord(self, c.key(), c.dot().toString(), others, strategyName(strategy), outcome,
-          (int) lost);
+          (int) lost, winnerReplica, c.hlc().millis());
     }
     KeyState next = new KeyState(TreePVector.from(versions), resolved, hasResolved,
         current == null ? null : current.crdt(), current == null ? TreePVector.empty() : current.crdtHeads());
@@ -206,7 +210,8 @@ public final class MultiLeaderState {
     }
     newHeads.sort(null);
     ConflictRecord record = kept.isEmpty() ? null : new ConflictRecord(self, c.key(), c.dot().toString(),
-        kept.stream().filter(d -> !d.equals(c.dot())).map(Dot::toString).toList(), "crdt:" + kind, outcome, 0);
+        kept.stream().filter(d -> !d.equals(c.dot())).map(Dot::toString).toList(), "crdt:" + kind, outcome, 0,
+        null, c.hlc().millis());
     KeyState next = new KeyState(current == null ? TreePVector.empty() : current.versions(),
         current == null ? null : current.resolved(), current != null && current.hasResolved(), merged,
         TreePVector.from(newHeads));

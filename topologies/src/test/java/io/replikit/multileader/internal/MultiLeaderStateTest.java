@@ -46,4 +46,30 @@ class MultiLeaderStateTest {
     }
     assertEquals(List.of(), state.missingFrom(state.applied(), 10));
   }
+
+  @Test
+  void aConflictNamesItsWinnerAndTheClockTimeOfTheWriteThatRevealedIt() {
+    JsonNodeFactory json = JsonNodeFactory.instance;
+    Change fromA = new Change(new Dot("a", 1), VersionVector.empty(), new HlcTimestamp(1_000, 0, "a"), "room",
+        json.textNode("Grace"));
+    Change fromB = new Change(new Dot("b", 1), VersionVector.empty(), new HlcTimestamp(2_000, 0, "b"), "room",
+        json.textNode("Alan"));
+    MultiLeaderState.Applied first = MultiLeaderState.empty("c").apply(fromB, ConflictPolicy.lastWriteWins());
+    assertEquals(null, first.conflict(), "one version: no conflict yet");
+    io.replikit.multileader.ConflictRecord lww = first.state().apply(fromA, ConflictPolicy.lastWriteWins()).conflict();
+    assertEquals("last-write-wins", lww.strategy());
+    assertEquals("b", lww.winner(), "b's write has the later clock, whichever arrived last");
+    assertEquals(1_000, lww.atMillis(), "the time of a's write, which revealed the conflict");
+
+    ConflictPolicy priority = ConflictPolicy.of(new io.replikit.multileader.ConflictStrategy.ReplicaPriority(
+        List.of("a", "b")));
+    io.replikit.multileader.ConflictRecord byPriority = MultiLeaderState.empty("c").apply(fromB, priority).state()
+        .apply(fromA, priority).conflict();
+    assertEquals("a", byPriority.winner(), "a is listed first");
+    io.replikit.multileader.ConflictRecord siblings = MultiLeaderState.empty("c")
+        .apply(fromB, ConflictPolicy.of(io.replikit.multileader.ConflictStrategy.keepSiblings())).state()
+        .apply(fromA, ConflictPolicy.of(io.replikit.multileader.ConflictStrategy.keepSiblings())).conflict();
+    assertEquals(null, siblings.winner(), "siblings have no single winner");
+    assertEquals("keep-siblings", siblings.strategy());
+  }
 }
