@@ -3,21 +3,13 @@ package io.replikit.metrics;
 import akka.actor.Cancellable;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.replikit.singleleader.Replica;
 import io.replikit.singleleader.ReplicaStatus;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -77,22 +69,11 @@ public final class ReplicaMetrics {
       Map.entry("replikit.follower.lag.ms", "age of the oldest entry the follower lacks at each level (NaN: unknown)"),
       Map.entry("replikit.follower.last.heard.ms", "time since the leader last heard from the follower"));
 
-  /** One exported series: its gauge and the value it reads. */
-  private static final class Series {
-    volatile double value;
-    Gauge gauge;
-  }
-
-  private record SeriesKey(String name, Tags tags) {}
-
-  private final MeterRegistry registry;
-  private final Map<SeriesKey, Series> series = new HashMap<>();
-  // per group and replica: the series its last status produced, to remove those the next one lacks
-  private final Map<List<String>, Set<SeriesKey>> bySource = new HashMap<>();
+  private final StatusGauges gauges;
   private final Map<String, String> lastReplica = new ConcurrentHashMap<>();
 
   public ReplicaMetrics(MeterRegistry registry) {
-    this.registry = registry;
+    this.gauges = new StatusGauges(registry, DESCRIPTIONS);
   }
 
   /** Records {@code status} as the current state of its replica. */
@@ -101,49 +82,42 @@ public final class ReplicaMetrics {
     String replica = status.replica().value();
     lastReplica.put(group, replica);
     Tags base = Tags.of("group", group, "replica", replica);
-    Map<SeriesKey, Double> values = new LinkedHashMap<>();
-    values.put(key("replikit.replica.up", base), 1.0);
+    StatusGauges.Values values = new StatusGauges.Values();
+    values.gauge("replikit.replica.up", base, 1.0);
     for (String role : ROLES) {
-      values.put(key("replikit.replica.role", base.and("role", role)), role.equals(status.role()) ? 1.0 : 0.0);
+      values.gauge("replikit.replica.role", base.and("role", role), role.equals(status.role()) ? 1.0 : 0.0);
     }
-    values.put(key("replikit.replica.epoch", base), (double) status.epoch());
-    values.put(key("replikit.replica.applied.position", base), (double) status.appliedPosition());
-    values.put(key("replikit.replica.leader.last.position", base), (double) status.leaderLastPosition());
-    values.put(key("replikit.replica.lag.entries", base), (double) status.lagEntries());
-    values.put(key("replikit.replica.staleness.ms", base), orNaN(status.stalenessMillis()));
-    values.put(key("replikit.replica.divergent.writes", base), (double) status.divergentWrites());
-    values.put(key("replikit.replica.pending.writes", base), (double) status.pendingWrites());
-    values.put(key("replikit.replica.keys", base), (double) status.keys());
-    values.put(key("replikit.replica.retained.entries", base), (double) status.retainedEntries());
-    values.put(key("replikit.replica.replication.error", base), status.replicationError() == null ? 0.0 : 1.0);
+    values.gauge("replikit.replica.epoch", base, (double) status.epoch());
+    values.gauge("replikit.replica.applied.position", base, (double) status.appliedPosition());
+    values.gauge("replikit.replica.leader.last.position", base, (double) status.leaderLastPosition());
+    values.gauge("replikit.replica.lag.entries", base, (double) status.lagEntries());
+    values.gauge("replikit.replica.staleness.ms", base, orNaN(status.stalenessMillis()));
+    values.gauge("replikit.replica.divergent.writes", base, (double) status.divergentWrites());
+    values.gauge("replikit.replica.pending.writes", base, (double) status.pendingWrites());
+    values.gauge("replikit.replica.keys", base, (double) status.keys());
+    values.gauge("replikit.replica.retained.entries", base, (double) status.retainedEntries());
+    values.gauge("replikit.replica.replication.error", base, status.replicationError() == null ? 0.0 : 1.0);
     for (ReplicaStatus.FollowerStatus f : status.followers()) {
       Tags follower = base.and("follower", f.id().value());
-      values.put(key("replikit.follower.last.heard.ms", follower), (double) f.lastHeardMillisAgo());
+      values.gauge("replikit.follower.last.heard.ms", follower, (double) f.lastHeardMillisAgo());
       long[][] levels = {
           {f.received(), f.receivedLagEntries(), f.receivedLagMillis()},
           {f.persisted(), f.persistedLagEntries(), f.persistedLagMillis()},
           {f.applied(), f.lagEntries(), f.lagMillis()}};
       for (int i = 0; i < LEVELS.size(); i++) {
         Tags level = follower.and("level", LEVELS.get(i));
-        values.put(key("replikit.follower.position", level), (double) levels[i][0]);
-        values.put(key("replikit.follower.lag.entries", level), (double) levels[i][1]);
-        values.put(key("replikit.follower.lag.ms", level), orNaN(levels[i][2]));
+        values.gauge("replikit.follower.position", level, (double) levels[i][0]);
+        values.gauge("replikit.follower.lag.entries", level, (double) levels[i][1]);
+        values.gauge("replikit.follower.lag.ms", level, orNaN(levels[i][2]));
       }
     }
-    values.forEach(this::set);
-    Set<SeriesKey> previous = bySource.put(List.of(group, replica), new HashSet<>(values.keySet()));
-    if (previous != null) {
-      previous.removeAll(values.keySet());
-      previous.forEach(this::remove);
-    }
+    gauges.publish(List.of(group, replica), values);
   }
 
   /** Records that the replica of {@code groupId} did not answer: {@code replikit_replica_up} becomes 0. */
   public synchronized void unavailable(String groupId, String replica) {
     String name = lastReplica.getOrDefault(groupId, replica);
-    SeriesKey up = key("replikit.replica.up", Tags.of("group", groupId, "replica", name));
-    set(up, 0.0);
-    bySource.computeIfAbsent(List.of(groupId, name), k -> new HashSet<>()).add(up);
+    gauges.set(List.of(groupId, name), "replikit.replica.up", Tags.of("group", groupId, "replica", name), 0.0);
   }
 
   /**
@@ -154,17 +128,8 @@ public final class ReplicaMetrics {
    */
   public CompletionStage<Void> refresh(ActorSystem<?> system, Map<String, ActorRef<Replica.Command>> replicas,
       String replicaName, Duration timeout) {
-    List<CompletableFuture<Void>> each = new ArrayList<>();
-    replicas.forEach((group, replica) -> each.add(AskPattern.<Replica.Command, ReplicaStatus>ask(replica,
-        Replica.GetStatus::new, timeout, system.scheduler()).handle((status, failure) -> {
-          if (failure == null) {
-            update(status);
-          } else {
-            unavailable(group, replicaName);
-          }
-          return (Void) null;
-        }).toCompletableFuture()));
-    return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
+    return StatusGauges.<Replica.Command, ReplicaStatus>askEach(system, replicas, Replica.GetStatus::new, timeout,
+        this::update, group -> unavailable(group, replicaName));
   }
 
   /** {@link #refresh} every {@code interval} until the returned handle is cancelled or the system stops. */
@@ -175,30 +140,7 @@ public final class ReplicaMetrics {
         () -> refresh(system, copy, replicaName, interval), system.executionContext());
   }
 
-  private static SeriesKey key(String name, Tags tags) {
-    return new SeriesKey(name, tags);
-  }
-
   private static double orNaN(long millis) {
     return millis < 0 ? Double.NaN : (double) millis;
-  }
-
-  private void set(SeriesKey key, double value) {
-    Series s = series.get(key);
-    if (s == null) {
-      s = new Series();
-      s.value = value;
-      s.gauge = Gauge.builder(key.name(), s, x -> x.value).tags(key.tags())
-          .description(DESCRIPTIONS.getOrDefault(key.name(), key.name())).strongReference(true).register(registry);
-      series.put(key, s);
-    }
-    s.value = value;
-  }
-
-  private void remove(SeriesKey key) {
-    Series s = series.remove(key);
-    if (s != null) {
-      registry.remove(s.gauge);
-    }
   }
 }

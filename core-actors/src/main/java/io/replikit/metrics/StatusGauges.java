@@ -1,16 +1,25 @@
 package io.replikit.metrics;
 
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Series whose values come from polled status replies (a replica's counters and levels), registered in a
@@ -86,6 +95,26 @@ public final class StatusGauges {
     Key k = new Key(name, tags);
     set(k, value, false);
     bySource.computeIfAbsent(List.copyOf(source), s -> new HashSet<>()).add(k);
+  }
+
+  /**
+   * Asks every actor of {@code actors} (by group id) {@code question}; each answer goes to {@code answered}, and the
+   * group id of each actor that did not answer within {@code timeout} to {@code silent}. Completes when all are
+   * recorded, never exceptionally.
+   */
+  public static <C, S> CompletionStage<Void> askEach(ActorSystem<?> system, Map<String, ActorRef<C>> actors,
+      Function<ActorRef<S>, C> question, Duration timeout, Consumer<S> answered, Consumer<String> silent) {
+    List<CompletableFuture<Void>> each = new ArrayList<>();
+    actors.forEach((group, actor) -> each.add(AskPattern.<C, S>ask(actor, question::apply, timeout,
+        system.scheduler()).handle((status, failure) -> {
+          if (failure == null) {
+            answered.accept(status);
+          } else {
+            silent.accept(group);
+          }
+          return (Void) null;
+        }).toCompletableFuture()));
+    return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
   }
 
   private void set(Key key, double value, boolean counter) {

@@ -3,15 +3,12 @@ package io.replikit.multileader;
 import akka.actor.Cancellable;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.replikit.metrics.StatusGauges;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -83,18 +80,8 @@ public final class MultiLeaderMetrics {
    */
   public CompletionStage<Void> refresh(ActorSystem<?> system, Map<String, ActorRef<MultiLeaderReplica.Command>> replicas,
       String replicaName, Duration timeout) {
-    List<CompletableFuture<Void>> each = new ArrayList<>();
-    replicas.forEach((group, replica) -> each.add(AskPattern.<MultiLeaderReplica.Command,
-        MultiLeaderReplica.Status>ask(replica, MultiLeaderReplica.GetStatus::new, timeout, system.scheduler())
-        .handle((status, failure) -> {
-          if (failure == null) {
-            update(status);
-          } else {
-            unavailable(group, replicaName);
-          }
-          return (Void) null;
-        }).toCompletableFuture()));
-    return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]));
+    return StatusGauges.<MultiLeaderReplica.Command, MultiLeaderReplica.Status>askEach(system, replicas,
+        MultiLeaderReplica.GetStatus::new, timeout, this::update, group -> unavailable(group, replicaName));
   }
 
   /** {@link #refresh} every {@code interval} until the returned handle is cancelled or the system stops. */
