@@ -98,6 +98,7 @@
     const now = Date.now();
     renderList('groups', Array.isArray(s.groups) ? s.groups : [], g => g.groupId, 'group', (g, card) => renderGroup(g, card, now),
       'none hosted on this node');
+    renderSharded(Array.isArray(s.sharded) ? s.sharded : []);
     const multis = Array.isArray(s.multiLeader) ? s.multiLeader : [];
     document.getElementById('multi-leader').hidden = multis.length === 0;
     renderList('multis', multis, m => m.id, 'multi', renderMulti, '');
@@ -130,6 +131,21 @@
     const placeholder = container.querySelector(':scope > p.empty');
     if (entries.length === 0 && !placeholder && emptyText) container.append(el('p', { class: 'empty', text: emptyText }));
     if (entries.length > 0 && placeholder) placeholder.remove();
+  }
+
+  // one row per replica of a sharded keyspace placed on this node (GET /status 'sharded')
+  function renderSharded(rows) {
+    document.getElementById('sharded').hidden = rows.length === 0;
+    const head = el('tr', {}, ...['keyspace', 'partition', 'replica', 'role', 'epoch', 'leader', 'applied', 'last']
+      .map(h => el('th', { text: h })));
+    const body = rows.map(r => el('tr', { 'data-group': r.group },
+      el('td', { text: r.keyspace }), el('td', { text: r.partition }), el('td', { text: r.replica }),
+      el('td', { text: r.error ? 'no answer' : r.role + (r.rejoining ? ' (rejoining)' : '') }),
+      el('td', { text: r.epoch === undefined ? '' : r.epoch }),
+      el('td', { text: r.leader === null || r.leader === undefined ? 'none' : r.leader }),
+      el('td', { text: r.appliedPosition === undefined ? '' : r.appliedPosition }),
+      el('td', { text: r.lastPosition === undefined ? '' : r.lastPosition })));
+    document.getElementById('sharded-replicas').replaceChildren(el('table', { class: 'followers' }, head, ...body));
   }
 
   function renderCluster(cluster) {
