@@ -77,20 +77,29 @@ class ShardedReplicaGroupsTest {
         .withFallback(ConfigFactory.load());
   }
 
-  @Test
-  void groupsSpreadOverThreeNodesServeWritesByKeyAndKeepEveryAcknowledgedWriteWhenANodeIsDowned()
-      throws Exception {
-    for (int i = 0; i < 3; i++) {
+  /**
+   * Starts {@code count} nodes joined in one cluster, each hosting keyspace {@code name} (P = 4, R = 3) with
+   * semi-synchronous groups (one synchronous follower).
+   */
+  private ShardedKeyspace startCluster(int count, String name) {
+    for (int i = 0; i < count; i++) {
       nodes.add(ActorTestKit.create("replikit", nodeConfig()));
     }
     LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
-    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("orders", nodes.get(0).system().settings().config())
+    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig(name, nodes.get(0).system().settings().config())
         .withPartitions(PARTITIONS).withReplicas(REPLICAS);
     for (ActorTestKit node : nodes) {
       SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(node.system().settings().config())
           .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1));
       groups.add(ShardedReplicaGroups.init(node.system(), keyspace, settings));
     }
+    return keyspace;
+  }
+
+  @Test
+  void groupsSpreadOverThreeNodesServeWritesByKeyAndKeepEveryAcknowledgedWriteWhenANodeIsDowned()
+      throws Exception {
+    ShardedKeyspace keyspace = startCluster(3, "orders");
     ShardedReplicaGroups client = groups.get(0);
 
     // every replica is placed, one replica of each group per node, four replicas per node
@@ -165,17 +174,7 @@ class ShardedReplicaGroupsTest {
 
   @Test
   void aReplicaPlacedAnewOnAnotherNodeAfterItsNodeWasDownedCatchesUpWithItsGroup() throws Exception {
-    for (int i = 0; i < 4; i++) {
-      nodes.add(ActorTestKit.create("replikit", nodeConfig()));
-    }
-    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
-    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("carts", nodes.get(0).system().settings().config())
-        .withPartitions(PARTITIONS).withReplicas(REPLICAS);
-    for (ActorTestKit node : nodes) {
-      SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(node.system().settings().config())
-          .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1));
-      groups.add(ShardedReplicaGroups.init(node.system(), keyspace, settings));
-    }
+    ShardedKeyspace keyspace = startCluster(4, "carts");
     ShardedReplicaGroups client = groups.get(0);
     Placement placement = await(() -> {
       Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);

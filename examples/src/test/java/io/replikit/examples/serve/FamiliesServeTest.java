@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,15 +80,7 @@ class FamiliesServeTest {
 
   @AfterAll
   static void stopCluster() {
-    List<CompletableFuture<?>> stops = new ArrayList<>();
-    nodes.values().forEach(n -> stops.add(n.stop().toCompletableFuture()));
-    stops.forEach(f -> {
-      try {
-        f.get(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // a node that does not stop cleanly must not hide the test's own outcome
-      }
-    });
+    TestHttp.stopAll(nodes.values());
   }
 
   private static KvClient.Response call(String node, String method, String path, String body) {

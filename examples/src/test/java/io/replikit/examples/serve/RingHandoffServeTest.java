@@ -9,12 +9,9 @@ import com.typesafe.config.ConfigFactory;
 import io.replikit.examples.support.KvClient;
 import io.replikit.examples.support.Poll;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,15 +53,7 @@ class RingHandoffServeTest {
 
   @AfterAll
   static void stopCluster() {
-    List<CompletableFuture<?>> stops = new ArrayList<>();
-    nodes.values().forEach(n -> stops.add(n.stop().toCompletableFuture()));
-    stops.forEach(f -> {
-      try {
-        f.get(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // a node that does not stop cleanly must not hide the test's own outcome
-      }
-    });
+    TestHttp.stopAll(nodes.values());
   }
 
   private static KvClient.Response call(String node, String method, String path, String body) {

@@ -9,7 +9,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -65,5 +70,18 @@ final class TestHttp {
   static Optional<Double> series(String scrape, String series) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
     return m.find() ? Optional.of(Double.parseDouble(m.group(1))) : Optional.empty();
+  }
+
+  /** Stops every node at once and waits for each (at most a minute); a node that does not stop cleanly is ignored. */
+  static void stopAll(Collection<ReplikitNode> nodes) {
+    List<CompletableFuture<?>> stops = new ArrayList<>();
+    nodes.forEach(n -> stops.add(n.stop().toCompletableFuture()));
+    stops.forEach(f -> {
+      try {
+        f.get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // a node that does not stop cleanly must not hide the test's own outcome
+      }
+    });
   }
 }
