@@ -3,7 +3,6 @@ package io.replikit.sharding;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.replikit.replication.ReplicaId;
-import io.replikit.sharding.internal.ReplicaSlot;
 import io.replikit.singleleader.ReplicaGroupSpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -5,47 +5,50 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.Terminated;
 import akka.actor.typed.javadsl.Behaviors;
 import io.replikit.replication.ReplicaId;
-import io.replikit.replication.ReplicaTransport;
 import io.replikit.serialization.WireMessage;
-import io.replikit.sharding.internal.ReplicaSlot;
 import io.replikit.singleleader.Replica;
-import io.replikit.singleleader.ReplicaGroupSpec;
-import io.replikit.singleleader.SingleLeaderSettings;
 
 /**
- * The sharded entity that hosts one replica of a partition's group: it runs a single-leader {@link Replica} as its
- * child, hands it every {@link Replica.Command} that arrives through sharding, and answers {@link WhereAreYou}
- * itself. Replication traffic between the replicas of a group goes through the group's transport, not through
- * sharding. When the child stops for good (its journal kept failing), the entity stops, and the next keep-alive
- * starts it again.
+ * The sharded entity that hosts one replica of a partition's group, of any family: it runs the family's replica as
+ * its child, hands it every command that arrives through sharding, and answers {@link LocationQuery} and
+ * {@link KeepAliveSignal} itself. Replication traffic between the replicas of a group goes through the group's
+ * transport, not through sharding. When the child stops for good (its journal kept failing), the entity stops, and
+ * the next keep-alive starts it again.
  */
 public final class ShardedReplica {
   private ShardedReplica() {}
 
-  /** Asks the entity which node it runs on; answered with a {@link Location}. Reaches only a placed replica. */
-  public record WhereAreYou(ActorRef<Location> replyTo) implements Replica.Command, WireMessage {}
+  /** A family's "which node do you run on?" command: answered by the entity with a {@link Location}. */
+  public interface LocationQuery {
+    ActorRef<Location> replyTo();
+  }
+
+  /** A family's keep-alive command: it only makes sharding start the entity; the entity drops it. */
+  public interface KeepAliveSignal {}
+
+  /** The single-leader family's location query. Reaches only a placed replica. */
+  public record WhereAreYou(ActorRef<Location> replyTo) implements Replica.Command, LocationQuery, WireMessage {}
 
   /** Replica {@code replica} of group {@code groupId} (entity {@code entityId}) runs on {@code node}. */
   public record Location(String entityId, String groupId, ReplicaId replica, String node) implements WireMessage {}
 
-  /** Sent by every node's keep-alive: starts the entity if it is not running (wherever sharding places it). */
-  public record KeepAlive(String from) implements Replica.Command, WireMessage {}
+  /** The single-leader family's keep-alive, sent by every node: starts the entity if it is not running. */
+  public record KeepAlive(String from) implements Replica.Command, KeepAliveSignal, WireMessage {}
 
-  static Behavior<Replica.Command> create(ReplicaSlot slot, ReplicaGroupSpec spec, SingleLeaderSettings settings,
-      ReplicaTransport transport) {
+  static <C> Behavior<C> host(ReplicaSlot slot, Class<C> type, Behavior<C> replicaBehavior) {
     return Behaviors.setup(ctx -> {
       String node = akka.cluster.typed.Cluster.get(ctx.getSystem()).selfMember().address().toString();
-      ActorRef<Replica.Command> replica =
-          ctx.spawn(Replica.create(spec, slot.replicaId(), settings, transport), "replica");
+      ActorRef<C> replica = ctx.spawn(replicaBehavior, "replica");
       ctx.watch(replica);
-      return Behaviors.receive(Replica.Command.class)
-          .onMessage(KeepAlive.class, k -> Behaviors.same())
-          .onMessage(WhereAreYou.class, w -> {
-            w.replyTo().tell(new Location(slot.entityId(), slot.groupId(), slot.replicaId(), node));
-            return Behaviors.same();
-          })
-          .onMessage(Replica.Command.class, m -> {
-            replica.tell(m);
+      return Behaviors.receive(type)
+          .onMessage(type, m -> {
+            if (m instanceof LocationQuery q) {
+              if (q.replyTo() != null) {
+                q.replyTo().tell(new Location(slot.entityId(), slot.groupId(), slot.replicaId(), node));
+              }
+            } else if (!(m instanceof KeepAliveSignal)) {
+              replica.tell(m);
+            }
             return Behaviors.same();
           })
           .onSignal(Terminated.class, t -> {

@@ -1,5 +1,6 @@
 package io.replikit.sharding.internal;
 
+import io.replikit.sharding.ReplicaSlot;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

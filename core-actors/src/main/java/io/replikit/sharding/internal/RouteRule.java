@@ -1,5 +1,6 @@
 package io.replikit.sharding.internal;
 
+import io.replikit.sharding.ReplicaSlot;
 import io.replikit.replication.ReplicaId;
 import io.replikit.singleleader.Replica;
 

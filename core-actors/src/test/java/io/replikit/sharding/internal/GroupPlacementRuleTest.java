@@ -1,5 +1,6 @@
 package io.replikit.sharding.internal;
 
+import io.replikit.sharding.ReplicaSlot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

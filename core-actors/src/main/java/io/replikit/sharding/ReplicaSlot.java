@@ -1,4 +1,4 @@
-package io.replikit.sharding.internal;
+package io.replikit.sharding;
 
 import io.replikit.replication.ReplicaId;
 import java.util.Optional;
