@@ -62,6 +62,25 @@ public final class Replica {
 
   public record SwitchoverFailed(String reason) implements SwitchoverReply {}
 
+  /**
+   * Operator command, unsafe by design: this replica, rejoining after a lost journal (or still asking its peers
+   * whether the group has a history), votes and stands again at once instead of waiting to catch up. For a group
+   * that cannot elect a leader because too many of its voters lost their journals (e.g. two of three replicas
+   * placed anew on nodes with empty journals: the one replica that holds the history gets no vote). What it risks
+   * is what rejoining protects against: the replica may have voted in an epoch, or acknowledged writes, before its
+   * journal was lost; so force one replica only, and one whose peers hold the group's history (the election still
+   * prefers the most up-to-date log). Answered {@link VoteForced}, or {@link ForceVoteRefused} when there is
+   * nothing to force (the replica votes already, or is a non-voting member).
+   */
+  public record ForceVote(String reason, ActorRef<ForceVoteReply> replyTo) implements Command, WireMessage {}
+
+  public sealed interface ForceVoteReply extends WireMessage {}
+
+  /** {@code replica} votes again; {@code wasRejoining}: it had learnt the group has a history (else it was asking). */
+  public record VoteForced(ReplicaId replica, String groupId, boolean wasRejoining) implements ForceVoteReply {}
+
+  public record ForceVoteRefused(ReplicaId replica, String reason) implements ForceVoteReply {}
+
   /** The writes this replica set aside after failovers (see {@link DivergentWrite}). */
   public record GetDivergentWrites(ActorRef<DivergentWrites> replyTo) implements Command, WireMessage {}
 

@@ -95,4 +95,60 @@ class RejoinAfterLostJournalTest {
       assertInstanceOf(Replica.Written.class, g.putAndWait("after", "x"), "the group takes writes again");
     }
   }
+
+  @Test
+  void aGroupWhoseMajorityLostItsJournalsElectsNoLeaderUntilAnOperatorForcesOneReplicaToVote() {
+    try (TestGroup g = new TestGroup(kit, settings(), 8, "a", "b", "c")) {
+      g.startAll();
+      Map<String, Long> acknowledged = new LinkedHashMap<>();
+      for (int i = 0; i < 3; i++) {
+        Replica.WriteReply reply = g.putAndWait("k" + i, "v" + i);
+        acknowledged.put("k" + i, assertInstanceOf(Replica.Written.class, reply, "k" + i + ": " + reply).version());
+      }
+      g.awaitEqualToLeader("b");
+      g.awaitEqualToLeader("c");
+      TestProbe<Replica.ForceVoteReply> replies = kit.createTestProbe();
+      g.ref("a").tell(new Replica.ForceVote("test", replies.getRef()));
+      assertInstanceOf(Replica.ForceVoteRefused.class, replies.receiveMessage(), "a votes already: nothing to force");
+
+      // every replica stops; b and c come back with empty journals (placed anew on nodes of their own)
+      for (String r : new String[] {"a", "b", "c"}) {
+        g.stop(r);
+      }
+      for (String r : new String[] {"b", "c"}) {
+        String pid = "replikit-" + g.spec.groupId() + "|" + r;
+        PersistenceTestKit.create(kit.system()).clearByPersistenceId(pid);
+        SnapshotTestKit.create(kit.system()).clearByPersistenceId(pid);
+      }
+      TestProbe<String> elections = kit.createTestProbe();
+      g.recorder.elections = elections.getRef();
+      for (String r : new String[] {"a", "b", "c"}) {
+        g.start(r);
+      }
+      kit.createTestProbe().awaitAssert(TestGroup.WAIT, () -> {
+        assertTrue(g.status("b").rejoining() && g.status("c").rejoining(), "b and c learnt a holds a history");
+        return null;
+      });
+      // a holds the history but gets no vote: the group stays without a leader, safely
+      elections.expectNoMessage(Duration.ofSeconds(3));
+
+      // the operator forces b: b votes for the most up-to-date log, a's, and c catches up from a and rejoins
+      g.ref("b").tell(new Replica.ForceVote("two of three journals lost", replies.getRef()));
+      Replica.VoteForced forced = assertInstanceOf(Replica.VoteForced.class, replies.receiveMessage());
+      assertTrue(forced.wasRejoining());
+      assertFalse(g.status("b").rejoining());
+      assertEquals("a", g.awaitLeader(), "only a's log is up to date enough to win b's vote");
+      for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
+        Replica.Found found = assertInstanceOf(Replica.Found.class, g.get("a", e.getKey()), e.getKey());
+        assertEquals(e.getValue(), found.version(), e.getKey() + " kept its acknowledged version");
+      }
+      assertInstanceOf(Replica.Written.class, g.putAndWait("after", "x"), "the group takes writes again");
+      kit.createTestProbe().awaitAssert(TestGroup.WAIT, () -> {
+        assertFalse(g.status("c").rejoining(), "c caught up with a and rejoined by the rule, not by force");
+        return null;
+      });
+      g.awaitEqualToLeader("b");
+      g.awaitEqualToLeader("c");
+    }
+  }
 }

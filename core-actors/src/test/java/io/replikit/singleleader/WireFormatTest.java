@@ -103,7 +103,8 @@ class WireFormatTest {
             List.of(ReplicaId.of("f9")), List.of(new DivergentWrite(new LogEntry(8, 2, l, 1, new Change.Delete("k")),
             3, 5)), List.of(), true),
         new ReplicaEvents.RejoinStarted("L holds a history", 5),
-        new ReplicaEvents.RejoinFinished(l, 2, 8, 6));
+        new ReplicaEvents.RejoinFinished(l, 2, 8, 6),
+        new ReplicaEvents.RejoinForced("operator: two journals lost", 7));
     for (Object e : events) {
       assertEquals(e, roundTrip(e), e.getClass().getSimpleName());
       assertEquals(31, serialization.findSerializerFor(e).identifier(), e.getClass().getSimpleName() + " is JSON");

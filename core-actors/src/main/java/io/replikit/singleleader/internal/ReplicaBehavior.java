@@ -350,6 +350,32 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         });
   }
 
+  private Effect<ReplicaEvent, ReplicaState> onForceVote(ReplicaState state, Replica.ForceVote f) {
+    if (f.replyTo() == null) {
+      return Effect().none();
+    }
+    if (!voter) {
+      f.replyTo().tell(new Replica.ForceVoteRefused(self, "replica " + self + " is a non-voting member of group "
+          + group.groupId() + ": it never votes"));
+      return Effect().none();
+    }
+    if (!asking && !state.rejoining()) {
+      f.replyTo().tell(new Replica.ForceVoteRefused(self, "replica " + self + " of group " + group.groupId()
+          + " is not rejoining after a lost journal: it votes already, there is nothing to force"));
+      return Effect().none();
+    }
+    String reason = f.reason() == null || f.reason().isBlank() ? "no reason given" : f.reason();
+    boolean wasRejoining = state.rejoining();
+    ctx.getLog().warn("replica {} of group {}: an operator forced it to vote before it caught up ({}); it may have "
+        + "voted or acknowledged writes before its journal was lost", self, group.groupId(), reason);
+    asking = false;
+    rejoinTarget = null;
+    return Effect().persist((ReplicaEvent) new ReplicaEvents.RejoinForced(reason, clock.millis())).thenRun(s -> {
+      electionDeadline = clock.nanos() + randomTimeout();
+      f.replyTo().tell(new Replica.VoteForced(self, group.groupId(), wasRejoining));
+    });
+  }
+
   private long randomTimeout() {
     // synchronous followers time out first, so that an election normally picks one holding every acknowledged write
     double spread = synchronousHint ? 0.25 : 1.0;
@@ -389,6 +415,8 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
           t.statements() == null ? List.of() : t.statements(), clock.nanos()));
     } else if (command instanceof Replica.Switchover s) {
       return onSwitchover(state, s);
+    } else if (command instanceof Replica.ForceVote f) {
+      return onForceVote(state, f);
     } else if (command == Protocol.Flush.INSTANCE) {
       return role == Role.LEADER ? onFlush(state) : onFollowerFlush(state);
     } else if (command == Protocol.Tick.INSTANCE) {

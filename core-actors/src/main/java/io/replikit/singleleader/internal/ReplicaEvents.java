@@ -35,6 +35,12 @@ public final class ReplicaEvents {
   /** The rejoining replica holds leader {@code leader}'s log up to {@code position} of {@code epoch}: it votes again. */
   public record RejoinFinished(ReplicaId leader, long epoch, long position, long atMillis) implements ReplicaEvent {}
 
+  /**
+   * An operator forced the rejoining (or asking) replica to vote again before it caught up ({@code reason}: theirs);
+   * see {@link io.replikit.singleleader.Replica.ForceVote}.
+   */
+  public record RejoinForced(String reason, long atMillis) implements ReplicaEvent {}
+
   /** Where an epoch starts in the log: the position of its first entry. */
   public record EpochStart(long epoch, long position) {}
 

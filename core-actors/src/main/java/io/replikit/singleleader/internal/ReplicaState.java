@@ -149,7 +149,7 @@ public final class ReplicaState {
       ReplicaState s = copy();
       s.rejoining = true;
       return s;
-    } else if (event instanceof ReplicaEvents.RejoinFinished) {
+    } else if (event instanceof ReplicaEvents.RejoinFinished || event instanceof ReplicaEvents.RejoinForced) {
       ReplicaState s = copy();
       s.rejoining = false;
       return s;

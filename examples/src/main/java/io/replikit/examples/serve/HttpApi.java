@@ -99,7 +99,9 @@ import org.slf4j.LoggerFactory;
  *       share {@code /kv/{id}/{key}} (GET, PUT, DELETE) with each family's semantics ({@link RingApi},
  *       {@link MultiLeaderApi}), and {@code GET /status} lists them under {@code rings} and {@code multiLeader}.
  *   <li>{@code GET /status/{group}}, {@code GET /status}, {@code POST /admin/switchover/{group}?to=NODE},
- *       {@code GET /admin/divergent/{group}}.
+ *       {@code GET /admin/divergent/{group}}, {@code POST /admin/force-vote/{group}?reason=...} (this node's
+ *       replica, rejoining after a lost journal, votes again at once: unsafe by design, see
+ *       {@link Replica.ForceVote}).
  *   <li>With a token configured ({@link HttpAuth}), writes and {@code /admin} routes need
  *       {@code Authorization: Bearer <token>}, and reads too when they are closed: 401 with
  *       {@code WWW-Authenticate: Bearer} otherwise.
@@ -287,7 +289,11 @@ public final class HttpApi extends AllDirectives {
             post(() -> withGroup(group, g -> parameterOptional("to", to ->
                 extractRequest(request -> completeWithFuture(switchover(g, to, request))))))),
         path(PathMatchers.segment("admin").slash("divergent").slash(PathMatchers.segment()), group ->
-            get(() -> withGroup(group, g -> completeWithFuture(divergent(g)))))))));
+            get(() -> withGroup(group, g -> completeWithFuture(divergent(g))))),
+        path(PathMatchers.segment("admin").slash("force-vote").slash(PathMatchers.segment()), group ->
+            post(() -> withGroup(group, g -> parameterOptional("reason", reason -> completeWithFuture(
+                forceVote(g.replica(), "this node's replica of group '" + g.id() + "'", reason, writeTimeout,
+                    system))))))))));
   }
 
   /**
@@ -954,6 +960,32 @@ public final class HttpApi extends AllDirectives {
     });
   }
 
+  /**
+   * {@code POST /admin/force-vote/...}: sends {@link Replica.ForceVote} to {@code replica} (unsafe by design, see
+   * there) and answers 200 with what it did, 409 when there was nothing to force, 503 without an answer.
+   */
+  static CompletionStage<HttpResponse> forceVote(akka.actor.typed.RecipientRef<Replica.Command> replica, String what,
+      Optional<String> reason, Duration timeout, ActorSystem<?> system) {
+    String why = reason.filter(r -> !r.isBlank()).orElse("forced through the HTTP admin route");
+    return AskPattern.<Replica.Command, Replica.ForceVoteReply>ask(replica,
+        replyTo -> new Replica.ForceVote(why, replyTo), timeout, system.scheduler())
+        .handle((reply, failure) -> {
+          if (reply instanceof Replica.VoteForced f) {
+            ObjectNode body = JSON.objectNode();
+            body.put("group", f.groupId());
+            body.put("replica", f.replica().value());
+            body.put("forced", true);
+            body.put("wasRejoining", f.wasRejoining());
+            body.put("reason", why);
+            return json(StatusCodes.OK, body, List.of());
+          } else if (reply instanceof Replica.ForceVoteRefused r) {
+            return error(StatusCodes.CONFLICT, r.reason());
+          }
+          return error(StatusCodes.SERVICE_UNAVAILABLE, what + " did not answer the forced vote within "
+              + timeout.toMillis() + " ms" + (failure == null ? "" : " (" + failure.getClass().getSimpleName() + ")"));
+        });
+  }
+
   private CompletionStage<HttpResponse> divergent(HostedGroup g) {
     return AskPattern.<Replica.Command, Replica.DivergentWrites>ask(g.replica(), Replica.GetDivergentWrites::new,
         readTimeout, system.scheduler()).handle((d, failure) -> {
@@ -1069,7 +1101,8 @@ public final class HttpApi extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(StatusCodes.NOT_FOUND, "no route for "
             + request.method().value() + " " + request.getUri().path() + "; see /status, /status/{group}, "
             + "/kv/{group}/{key}, /tx/{group}, /rows/{group}/{table}[/{primaryKey}], /metrics, "
-            + "/admin/switchover/{group}?to=NODE, /admin/divergent/{group}, /ui/, /events"))))
+            + "/admin/switchover/{group}?to=NODE, /admin/divergent/{group}, /admin/force-vote/{group}, "
+            + "/admin/force-vote/{keyspace}/{partition}/{replica}, /ui/, /events"))))
         .build()
         .withFallback(RejectionHandler.defaultHandler());
   }

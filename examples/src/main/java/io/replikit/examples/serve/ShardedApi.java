@@ -83,6 +83,44 @@ public final class ShardedApi extends AllDirectives {
 
   /** {@code /kv/{keyspace}/{key}}; rejects (so that other routes are tried) when no such keyspace is hosted. */
   public Route route() {
+    return concat(kvRoute(), forceVoteRoute());
+  }
+
+  /**
+   * {@code POST /admin/force-vote/{keyspace}/{partition}/{replica}?reason=...}: replica {@code r<i>} of the
+   * partition's group, wherever it runs, votes again at once although it rejoins after a lost journal (unsafe by
+   * design: {@link Replica.ForceVote}); for a group that stays leaderless because a majority of its replicas were
+   * placed anew on nodes without their journals.
+   */
+  private Route forceVoteRoute() {
+    return pathPrefix(PathMatchers.segment("admin").slash("force-vote").slash(PathMatchers.segment()), name ->
+        path(PathMatchers.segment().slash(PathMatchers.segment()), (partition, replica) -> {
+          ShardedReplicaGroups groups = keyspaces.get(name);
+          if (groups == null) {
+            return reject();
+          }
+          return post(() -> parameterOptional("reason", reason -> completeWithFuture(
+              slot(groups.keyspace(), partition, replica).map(pr -> HttpApi.forceVote(groups.replica(pr[0], pr[1]),
+                  "replica " + groups.keyspace().entityId(pr[0], pr[1]), reason, groups.keyspace().requestTimeout(),
+                  system)).orElseGet(() -> done(error(StatusCodes.BAD_REQUEST, "keyspace '" + name + "' has "
+                      + "partitions 0 to " + (groups.keyspace().partitions() - 1) + " and replicas r0 to r"
+                      + (groups.keyspace().replicas() - 1) + "; got partition '" + partition + "', replica '"
+                      + replica + "'"))))));
+        }));
+  }
+
+  private static java.util.Optional<int[]> slot(ShardedKeyspace ks, String partition, String replica) {
+    try {
+      int p = Integer.parseInt(partition);
+      int r = Integer.parseInt(replica.startsWith("r") ? replica.substring(1) : replica);
+      return p >= 0 && p < ks.partitions() && r >= 0 && r < ks.replicas() ? java.util.Optional.of(new int[] {p, r})
+          : java.util.Optional.empty();
+    } catch (NumberFormatException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  private Route kvRoute() {
     return pathPrefix("kv", () -> path(PathMatchers.segment().slash(PathMatchers.segment()), (name, key) -> {
       ShardedReplicaGroups groups = keyspaces.get(name);
       if (groups == null) {

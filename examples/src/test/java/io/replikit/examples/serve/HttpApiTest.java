@@ -82,6 +82,13 @@ class HttpApiTest {
               10, "semi-sync FIRST 1", "persisted", 0, 0, List.of(), List.of(), "logical", lag.staleness(), null));
           return Behaviors.same();
         })
+        .onMessage(Replica.ForceVote.class, f -> {
+          f.replyTo().tell("leader".equals(lag.role())
+              ? new Replica.ForceVoteRefused(self, "replica n1 of group g is not rejoining after a lost journal: it "
+                  + "votes already, there is nothing to force")
+              : new Replica.VoteForced(self, "f", true));
+          return Behaviors.same();
+        })
         .onMessage(Replica.Switchover.class, s -> {
           s.replyTo().tell(s.target().value().equals("n2")
               ? new Replica.SwitchoverDone(s.target(), 5)
@@ -221,6 +228,20 @@ class HttpApiTest {
     KvClient.Response redirected = call("POST", "/admin/switchover/f?to=n3", null);
     assertEquals(307, redirected.status(), redirected.toString());
     assertEquals("http://127.0.0.1:9082/admin/switchover/f?to=n3", redirected.header("Location").orElseThrow());
+  }
+
+  @Test
+  void aForcedVoteIsDoneOnARejoiningReplicaAndRefusedWhereThereIsNothingToForce() {
+    KvClient.Response forced = call("POST", "/admin/force-vote/f?reason=two%20journals%20lost", null);
+    assertEquals(200, forced.status(), forced.toString());
+    assertEquals("n1", forced.body().path("replica").asText());
+    assertTrue(forced.body().path("wasRejoining").asBoolean(), forced.toString());
+    assertEquals("two journals lost", forced.body().path("reason").asText(), forced.toString());
+
+    KvClient.Response nothing = call("POST", "/admin/force-vote/g", null);
+    assertEquals(409, nothing.status(), nothing.toString());
+    assertTrue(nothing.body().path("error").asText().contains("nothing to force"), nothing.toString());
+    assertEquals(405, call("GET", "/admin/force-vote/g", null).status(), "a forced vote is a POST");
   }
 
   // --- reads under lag ---

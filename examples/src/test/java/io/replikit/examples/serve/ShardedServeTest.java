@@ -147,6 +147,11 @@ class ShardedServeTest {
     KvClient.Response param = call(0, "PUT", "/kv/carts/k?when=now", "1");
     assertEquals(400, param.status(), param.toString());
     assertTrue(param.body().path("error").asText().contains("unknown query parameter 'when'"), param.toString());
+    KvClient.Response slot = call(0, "POST", "/admin/force-vote/carts/99/r0", null);
+    assertEquals(400, slot.status(), slot.toString());
+    assertTrue(slot.body().path("error").asText().contains("partitions 0 to"), slot.toString());
+    KvClient.Response voting = call(1, "POST", "/admin/force-vote/carts/0/r1", null);
+    assertEquals(409, voting.status(), "a replica that votes already has nothing to force: " + voting);
     KvClient.Response unknown = call(0, "GET", "/kv/nowhere/k", null);
     assertEquals(404, unknown.status(), unknown.toString());
     assertFalse(unknown.body().path("error").asText().isEmpty(), unknown.toString());
