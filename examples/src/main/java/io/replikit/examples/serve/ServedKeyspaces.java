@@ -15,13 +15,44 @@ import java.util.regex.Pattern;
  * the defaults of {@code replikit.sharding} for what it does not set. Read and checked once at startup; every error
  * names the path that was wrong.
  */
-public record ServedKeyspaces(List<ShardedKeyspace> keyspaces) {
+public record ServedKeyspaces(List<ShardedKeyspace> keyspaces, java.util.Map<String, Family> families) {
+  /** The replication family of a keyspace's groups ({@code family = single-leader | leaderless | multi-leader}). */
+  public enum Family {
+    SINGLE_LEADER("single-leader"), LEADERLESS("leaderless"), MULTI_LEADER("multi-leader");
+
+    private final String label;
+
+    Family(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+
+    static Family parse(String where, String value) {
+      for (Family f : values()) {
+        if (f.label.equals(value.trim())) {
+          return f;
+        }
+      }
+      throw new IllegalArgumentException(where + ": '" + value + "' is not a family (single-leader, leaderless, "
+          + "multi-leader)");
+    }
+  }
+
   static final String PATH = ServeSettings.SECTION + ".sharding.keyspaces";
   // a keyspace name is a URL segment, part of entity and persistence ids (<name>-p<p>-r<i>)
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   public ServedKeyspaces {
     keyspaces = List.copyOf(keyspaces);
+    families = java.util.Map.copyOf(families);
+  }
+
+  /** The family of keyspace {@code name} (single-leader unless configured). */
+  public Family familyOf(String name) {
+    return families.getOrDefault(name, Family.SINGLE_LEADER);
   }
 
   /**
@@ -36,10 +67,12 @@ public record ServedKeyspaces(List<ShardedKeyspace> keyspaces) {
     try {
       list = config.getConfigList(PATH);
     } catch (ConfigException e) {
-      throw new IllegalArgumentException(PATH + " must be a list of { name = ..., partitions = N, replicas = N }: "
+      throw new IllegalArgumentException(PATH + " must be a list of { name = ..., family = ..., partitions = N, "
+          + "replicas = N }: "
           + e.getMessage(), e);
     }
     List<ShardedKeyspace> out = new ArrayList<>();
+    java.util.Map<String, Family> families = new java.util.HashMap<>();
     Set<String> names = new HashSet<>();
     for (int i = 0; i < list.size(); i++) {
       Config k = list.get(i);
@@ -62,10 +95,16 @@ public record ServedKeyspaces(List<ShardedKeyspace> keyspaces) {
             + "multi-leader group this node hosts; both would answer at /kv/" + name + "/...: rename one");
       }
       for (String key : k.root().keySet()) {
-        if (!Set.of("name", "partitions", "replicas").contains(key)) {
-          throw new IllegalArgumentException(where + "." + key + " is not a keyspace setting (name, partitions, "
-              + "replicas; the rest comes from replikit.sharding)");
+        if (!Set.of("name", "family", "partitions", "replicas").contains(key)) {
+          throw new IllegalArgumentException(where + "." + key + " is not a keyspace setting (name, family, "
+              + "partitions, replicas; the rest comes from replikit.sharding and the family's section)");
         }
+      }
+      try {
+        families.put(name, k.hasPath("family") ? Family.parse(where + ".family", k.getString("family"))
+            : Family.SINGLE_LEADER);
+      } catch (ConfigException e) {
+        throw new IllegalArgumentException(where + ".family must be a string: " + e.getMessage(), e);
       }
       ShardedKeyspace keyspace;
       try {
@@ -84,6 +123,6 @@ public record ServedKeyspaces(List<ShardedKeyspace> keyspaces) {
       }
       out.add(keyspace);
     }
-    return new ServedKeyspaces(out);
+    return new ServedKeyspaces(out, families);
   }
 }

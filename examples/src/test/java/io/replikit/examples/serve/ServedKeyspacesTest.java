@@ -27,6 +27,10 @@ class ServedKeyspacesTest {
     assertEquals(8, k.keyspaces().get(1).partitions());
     assertEquals(5, k.keyspaces().get(1).replicas());
     assertEquals(List.of(), parse("[]").keyspaces());
+    assertEquals(ServedKeyspaces.Family.SINGLE_LEADER, k.familyOf("carts"));
+    ServedKeyspaces f = parse("[{ name = a, family = leaderless }, { name = b, family = multi-leader }]");
+    assertEquals(ServedKeyspaces.Family.LEADERLESS, f.familyOf("a"));
+    assertEquals(ServedKeyspaces.Family.MULTI_LEADER, f.familyOf("b"));
   }
 
   @Test
@@ -40,6 +44,7 @@ class ServedKeyspacesTest {
     assertTrue(error("[{ name = carts, partitions = lots }]").contains("partitions and replicas must be whole"));
     assertTrue(error("[{ name = carts, replica = 3 }]").contains("keyspaces[0].replica is not a keyspace setting"));
     assertTrue(error("{ name = carts }").contains("must be a list of"));
+    assertTrue(error("[{ name = carts, family = raft }]").contains("keyspaces[0].family: 'raft' is not a family"));
   }
 
   @Test
