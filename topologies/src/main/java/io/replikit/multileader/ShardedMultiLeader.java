@@ -27,9 +27,9 @@ import java.util.concurrent.CompletionStage;
  * <p>Every replica runs with {@code incarnate-when-empty} on: sharding places a replica anew on a node whose journal
  * (one per node, the default) does not hold it, and there it starts empty under the same id. It then writes under a
  * fresh incarnation of its id, so its new writes are never taken by its peers for changes they already have, and
- * anti-entropy brings it the group's history (its own earlier changes too). Survives: nodes joining and leaving,
- * and any number of a group's replicas lost (every replica takes writes; a group with one replica left still serves
- * it). Does not survive: the loss of a replica's node (or its move to a node without its journal) before the
+ * anti-entropy brings it the group's history (its own earlier changes too). Survives: nodes joining and leaving
+ * (every replica is a leader, so a group takes writes at any replica still running; the router falls over to the
+ * next slot). The conflict policy is code: give every node the same one. Does not survive: the loss of a replica's node (or its move to a node without its journal) before the
  * writes it acknowledged reached another replica (they are acknowledged once its own journal holds them and
  * forwarded right after); a network partition without a downing provider (sharding waits). Each incarnation adds an
  * entry to the group's version vectors for good.

@@ -266,7 +266,7 @@ class ShardedMultiLeaderTest {
           for (String key : acknowledged.keySet()) {
             if (keyspace.partitionOf(key) == p) {
               JsonNode v = all.values().get(key);
-              assertEquals(key, v == null ? null : v.asText(), keyspace.entityId(p, r) + " (writes as "
+              assertEquals(key, v == null ? null : v.asText(), keyspace.entityId(p, r) + " (served by "
                   + all.servedBy() + ", applied " + all.applied() + ") holds " + key);
             }
           }
