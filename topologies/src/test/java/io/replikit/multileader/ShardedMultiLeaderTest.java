@@ -158,7 +158,7 @@ class ShardedMultiLeaderTest {
   }
 
   @Test
-  void badTopologiesAndKeysAreRefusedWithTheReason() {
+  void aTreeIsRefusedWithTheReasonAndAStarIsRootedAtTheFirstSlot() {
     ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("k", ConfigFactory.load()).withPartitions(2)
         .withReplicas(3);
     IllegalArgumentException tree = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
