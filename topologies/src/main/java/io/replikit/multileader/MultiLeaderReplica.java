@@ -22,8 +22,11 @@ import java.util.function.LongSupplier;
  *
  * <p>Survives: lost, duplicated, delayed and reordered messages, links that overtake each other, replicas that
  * restart from their journal, and down replicas (circular and tree topologies re-wire around them, and anti-entropy
- * completes what they had forwarded only partly). Does not survive: last-write-wins and replica priority discard
- * concurrent writes by design (counted); the whole history is kept in memory (no snapshots yet).
+ * completes what they had forwarded only partly), and, with {@code incarnate-when-empty} on, a replica that
+ * restarts with an empty journal (it writes under a fresh incarnation of its id and gets the group's history back
+ * from its peers by anti-entropy). Does not survive: last-write-wins and replica priority discard concurrent writes
+ * by design (counted); the whole history is kept in memory (no snapshots yet); a journal lost with
+ * {@code incarnate-when-empty} off (the replica reuses its dots and peers drop its new writes as duplicates).
  */
 public final class MultiLeaderReplica {
   private MultiLeaderReplica() {}
@@ -56,7 +59,10 @@ public final class MultiLeaderReplica {
 
   public sealed interface WriteReply extends WireMessage {}
 
-  /** Written here as the change {@code origin:counter}; it reaches the other leaders asynchronously. */
+  /**
+   * Written here as the change {@code origin:counter} ({@code origin}: this leader's id, or its incarnation, see
+   * {@link Status#writesAs}); it reaches the other leaders asynchronously.
+   */
   public record Written(String key, String origin, long counter) implements WriteReply {}
 
   public record WriteRejected(String reason) implements WriteReply {}
@@ -91,13 +97,25 @@ public final class MultiLeaderReplica {
    * arrives; {@code conflicts}: conflicts detected here; {@code discarded}: writes last-write-wins threw away here;
    * {@code loopsPrevented}: changes dropped because they bore this replica's id; {@code neighbours}: where it sends
    * now; {@code recentConflicts}: the last few, newest last; {@code conflictsByResolution}: {@code conflicts} by the
-   * strategy that handled them ({@code last-write-wins}, {@code keep-siblings}, {@code crdt:pn-counter}, ...).
+   * strategy that handled them ({@code last-write-wins}, {@code keep-siblings}, {@code crdt:pn-counter}, ...);
+   * {@code writesAs}: the origin of this replica's own changes, its id or, after it started with an empty journal
+   * with {@code incarnate-when-empty} on, an incarnation {@code <id>~<incarnation>} of it.
    */
   public record Status(String groupId, String replica, VersionVector applied, int pending, long conflicts,
       long discarded, long loopsPrevented, long duplicatesDropped, List<String> neighbours, int keys,
-      List<ConflictRecord> recentConflicts, Map<String, Long> conflictsByResolution) implements WireMessage {
+      List<ConflictRecord> recentConflicts, Map<String, Long> conflictsByResolution, String writesAs)
+      implements WireMessage {
     public Status {
       conflictsByResolution = conflictsByResolution == null ? Map.of() : Map.copyOf(conflictsByResolution);
+      writesAs = writesAs == null ? replica : writesAs;
+    }
+
+    /** A status of a replica that writes under its own id. */
+    public Status(String groupId, String replica, VersionVector applied, int pending, long conflicts,
+        long discarded, long loopsPrevented, long duplicatesDropped, List<String> neighbours, int keys,
+        List<ConflictRecord> recentConflicts, Map<String, Long> conflictsByResolution) {
+      this(groupId, replica, applied, pending, conflicts, discarded, loopsPrevented, duplicatesDropped, neighbours,
+          keys, recentConflicts, conflictsByResolution, replica);
     }
   }
 
@@ -109,15 +127,25 @@ public final class MultiLeaderReplica {
 
   /**
    * The leader {@code self} of {@code topology}, with its persistence id {@code replikit-ml-<group>|<self>}.
-   * {@code wallMillis} feeds its hybrid logical clock (tests skew it).
+   * {@code wallMillis} feeds its hybrid logical clock (tests skew it); {@code incarnations} gives a fresh id each
+   * time the replica takes an incarnation (see {@link MultiLeaderSettings#incarnateWhenEmpty()}): non-empty,
+   * without {@code '~'}, never the same twice for one member (the other overloads draw 48 random bits).
    */
   public static Behavior<Command> create(TopologySpec topology, String self, MultiLeaderSettings settings,
-      ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer, LongSupplier wallMillis) {
+      ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer, LongSupplier wallMillis,
+      java.util.function.Supplier<String> incarnations) {
     if (!topology.members().contains(self)) {
       throw new IllegalArgumentException(self + " is not a member of group " + topology.groupId() + " "
           + topology.members());
     }
-    return MultiLeaderBehavior.create(topology, self, settings, policy, transport, observer, wallMillis);
+    return MultiLeaderBehavior.create(topology, self, settings, policy, transport, observer, wallMillis,
+        incarnations);
+  }
+
+  public static Behavior<Command> create(TopologySpec topology, String self, MultiLeaderSettings settings,
+      ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer, LongSupplier wallMillis) {
+    return create(topology, self, settings, policy, transport, observer, wallMillis,
+        io.replikit.multileader.internal.Incarnation.randomIds(new java.security.SecureRandom()));
   }
 
   public static Behavior<Command> create(TopologySpec topology, String self, MultiLeaderSettings settings,

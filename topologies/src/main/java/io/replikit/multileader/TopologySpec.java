@@ -64,6 +64,10 @@ public record TopologySpec(String groupId, Kind kind, List<String> members, Map<
       if (m == null || m.isEmpty() || !seen.add(m)) {
         throw new IllegalArgumentException("group " + groupId + " lists member '" + m + "' twice or empty");
       }
+      if (m.indexOf('~') >= 0) {
+        throw new IllegalArgumentException("group " + groupId + ": member '" + m + "' contains '~', which is "
+            + "reserved for the incarnations of a replica that restarted with an empty journal");
+      }
     }
     parents = parents == null ? Map.of() : Map.copyOf(parents);
     if (kind == Kind.TREE) {

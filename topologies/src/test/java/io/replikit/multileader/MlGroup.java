@@ -82,12 +82,23 @@ final class MlGroup implements AutoCloseable {
   }
 
   ActorRef<MultiLeaderReplica.Command> start(String name) {
+    return start(name, settings);
+  }
+
+  /** Starts {@code name} with other settings than the group's (an option switched on for one restart). */
+  ActorRef<MultiLeaderReplica.Command> start(String name, MultiLeaderSettings settings) {
     AtomicLong skew = clockSkew.computeIfAbsent(name, n -> new AtomicLong());
     LongSupplier wall = () -> System.currentTimeMillis() + skew.get();
     ActorRef<MultiLeaderReplica.Command> ref = kit.spawn(MultiLeaderReplica.create(spec, name, settings, policy,
         transport, recorder, wall), spec.groupId() + "-" + name + "-" + GROUPS.incrementAndGet());
     running.put(name, ref);
     return ref;
+  }
+
+  /** Its journal is lost, as on a node that never hosted it: the next start recovers nothing. */
+  void loseJournal(String name) {
+    akka.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system())
+        .clearByPersistenceId("replikit-ml-" + spec.groupId() + "|" + name);
   }
 
   void stop(String name) {

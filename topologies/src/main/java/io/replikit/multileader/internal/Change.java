@@ -3,7 +3,6 @@ package io.replikit.multileader.internal;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.replikit.crdt.Crdt;
-import io.replikit.serialization.JournalEvent;
 import io.replikit.versioning.Dot;
 import io.replikit.versioning.HlcTimestamp;
 import io.replikit.versioning.VersionVector;
@@ -15,7 +14,7 @@ import io.replikit.versioning.VersionVector;
  * {@code delta}: for a CRDT-valued key, the delta to merge into the key's CRDT (then {@code value} is unused).
  */
 public record Change(Dot dot, VersionVector deps, HlcTimestamp hlc, String key, JsonNode value,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Crdt<?> delta) implements JournalEvent {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Crdt<?> delta) implements MultiLeaderEvent {
   public Change(Dot dot, VersionVector deps, HlcTimestamp hlc, String key, JsonNode value) {
     this(dot, deps, hlc, key, value, null);
   }

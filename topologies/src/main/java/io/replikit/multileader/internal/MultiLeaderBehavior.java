@@ -40,7 +40,7 @@ import java.util.function.LongSupplier;
  * its neighbours.
  */
 public final class MultiLeaderBehavior
-    extends EventSourcedBehavior<MultiLeaderReplica.Command, Change, MultiLeaderState> {
+    extends EventSourcedBehavior<MultiLeaderReplica.Command, MultiLeaderEvent, MultiLeaderState> {
 
   private static final int RECENT_CONFLICTS = 20;
 
@@ -52,6 +52,9 @@ public final class MultiLeaderBehavior
   private final ReplicaTransport transport;
   private final MultiLeaderObserver observer;
   private final HybridLogicalClock hlc;
+  private final java.util.function.Supplier<String> incarnations;
+  /** Recovered an empty journal with incarnate-when-empty on: the next journal write starts with an incarnation. */
+  private boolean mustIncarnate;
 
   /** Received changes waiting for what they depend on, by dot, in arrival order. */
   private final LinkedHashMap<Dot, Messages.Envelope> pending = new LinkedHashMap<>();
@@ -68,14 +71,16 @@ public final class MultiLeaderBehavior
 
   public static Behavior<MultiLeaderReplica.Command> create(TopologySpec spec, String self,
       MultiLeaderSettings settings, ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer,
-      LongSupplier wallMillis) {
+      LongSupplier wallMillis, java.util.function.Supplier<String> incarnations) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new MultiLeaderBehavior(ctx, timers, spec, self, settings, policy, transport, observer, wallMillis)));
+        new MultiLeaderBehavior(ctx, timers, spec, self, settings, policy, transport, observer, wallMillis,
+            incarnations)));
   }
 
   private MultiLeaderBehavior(ActorContext<MultiLeaderReplica.Command> ctx,
       TimerScheduler<MultiLeaderReplica.Command> timers, TopologySpec spec, String self, MultiLeaderSettings settings,
-      ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer, LongSupplier wallMillis) {
+      ConflictPolicy policy, ReplicaTransport transport, MultiLeaderObserver observer, LongSupplier wallMillis,
+      java.util.function.Supplier<String> incarnations) {
     super(PersistenceId.of("replikit-ml-" + spec.groupId(), self, "|"));
     this.ctx = ctx;
     this.spec = spec;
@@ -85,6 +90,7 @@ public final class MultiLeaderBehavior
     this.transport = transport;
     this.observer = observer;
     this.hlc = new HybridLogicalClock(self, wallMillis);
+    this.incarnations = incarnations;
     List<ReplicaId> others = new ArrayList<>();
     for (String m : spec.members()) {
       if (!m.equals(self)) {
@@ -102,8 +108,12 @@ public final class MultiLeaderBehavior
   }
 
   @Override
-  public EventHandler<MultiLeaderState, Change> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, change) -> {
+  public EventHandler<MultiLeaderState, MultiLeaderEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
+      if (event instanceof Incarnated i) {
+        return state.apply(i, policy).state();
+      }
+      Change change = (Change) event;
       hlc.observe(change.hlc());
       MultiLeaderState.Applied applied = state.apply(change, policy);
       if (recovered) {
@@ -128,17 +138,21 @@ public final class MultiLeaderBehavior
   public SignalHandler<MultiLeaderState> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
       recovered = true;
-      ctx.getLog().info("multi-leader replica {} of group {} recovered {} changes, applied {}", self,
-          spec.groupId(), state.historySize(), state.applied());
+      ctx.getLog().info("multi-leader replica {} of group {} recovered {} changes, applied {}, writes as {}", self,
+          spec.groupId(), state.historySize(), state.applied(), state.origin());
+      mustIncarnate = Incarnation.mustIncarnate(state, settings.incarnateWhenEmpty());
+      if (mustIncarnate) {
+        scheduleFlush(); // take the incarnation now, before the first write needs it
+      }
     }).build();
   }
 
   @Override
-  public CommandHandler<MultiLeaderReplica.Command, Change, MultiLeaderState> commandHandler() {
+  public CommandHandler<MultiLeaderReplica.Command, MultiLeaderEvent, MultiLeaderState> commandHandler() {
     return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::handle);
   }
 
-  private Effect<Change, MultiLeaderState> handle(MultiLeaderState state, MultiLeaderReplica.Command command) {
+  private Effect<MultiLeaderEvent, MultiLeaderState> handle(MultiLeaderState state, MultiLeaderReplica.Command command) {
     if (command instanceof MultiLeaderReplica.Put put) {
       return write(state, put.key(), put.value(), put.replyTo());
     } else if (command instanceof MultiLeaderReplica.Delete delete) {
@@ -169,7 +183,7 @@ public final class MultiLeaderBehavior
       status.replyTo().tell(new MultiLeaderReplica.Status(spec.groupId(), self, state.applied(), pending.size(),
           state.conflicts(), state.discarded(), loopsPrevented, duplicatesDropped,
           Topology.neighbours(spec, self, alive()), state.store().size(), List.copyOf(recentConflicts),
-          conflictsByResolution));
+          conflictsByResolution, state.origin()));
       return Effect().none();
     } else if (command instanceof MultiLeaderReplica.ReadAll all) {
       Map<String, List<String>> versions = new TreeMap<>();
@@ -192,7 +206,7 @@ public final class MultiLeaderBehavior
   private record LocalRequest(String key, JsonNode value, MultiLeaderReplica.CrdtUpdate update,
       akka.actor.typed.ActorRef<MultiLeaderReplica.WriteReply> replyTo) {}
 
-  private Effect<Change, MultiLeaderState> write(MultiLeaderState state, String key, JsonNode value,
+  private Effect<MultiLeaderEvent, MultiLeaderState> write(MultiLeaderState state, String key, JsonNode value,
       akka.actor.typed.ActorRef<MultiLeaderReplica.WriteReply> replyTo) {
     if (replyTo == null) {
       return Effect().none();
@@ -206,7 +220,7 @@ public final class MultiLeaderBehavior
     return Effect().none();
   }
 
-  private Effect<Change, MultiLeaderState> updateCrdt(MultiLeaderState state, MultiLeaderReplica.UpdateCrdt u) {
+  private Effect<MultiLeaderEvent, MultiLeaderState> updateCrdt(MultiLeaderState state, MultiLeaderReplica.UpdateCrdt u) {
     if (u.replyTo() == null) {
       return Effect().none();
     }
@@ -235,9 +249,18 @@ public final class MultiLeaderBehavior
    * causality) and then the buffered local writes, each of which follows everything before it.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private Effect<Change, MultiLeaderState> flush(MultiLeaderState state) {
+  private Effect<MultiLeaderEvent, MultiLeaderState> flush(MultiLeaderState state) {
     flushScheduled = false;
-    VersionVector at = state.applied();
+    List<MultiLeaderEvent> events = new ArrayList<>();
+    MultiLeaderState base = state;
+    if (mustIncarnate) {
+      // first in the journal, in the same write as whatever comes with it: a journal that holds anything holds it
+      Incarnated incarnation = new Incarnated(Incarnation.origin(self, incarnations.get()));
+      base = state.incarnated(incarnation.origin());
+      events.add(incarnation);
+    }
+    String origin = base.origin();
+    VersionVector at = base.applied();
     List<Messages.Envelope> ready = new ArrayList<>();
     boolean progress = !pending.isEmpty();
     while (progress) {
@@ -256,6 +279,14 @@ public final class MultiLeaderBehavior
     }
     List<Change> changes = new ArrayList<>();
     List<Messages.Envelope> out = new ArrayList<>(ready);
+    List<Messages.Envelope> onward = new ArrayList<>();
+    for (Messages.Envelope e : ready) {
+      // a change tagged with this member that it had not applied is its own past, lost with its journal and sent
+      // back by a peer: it has travelled the topology once, so it goes no further
+      if (!(settings.originTags() && e.tags().contains(self))) {
+        onward.add(e);
+      }
+    }
     Map<String, io.replikit.crdt.Crdt> crdts = new java.util.HashMap<>();
     for (Messages.Envelope e : ready) {
       changes.add(e.change());
@@ -270,15 +301,16 @@ public final class MultiLeaderBehavior
     List<LocalRequest> requests = local;
     local = new ArrayList<>();
     for (LocalRequest r : requests) {
-      long counter = at.get(self) + 1;
+      long counter = at.get(origin) + 1;
       Change change;
       if (r.update() == null) {
-        change = new Change(new io.replikit.versioning.Dot(self, counter), at, hlc.now(), r.key(), r.value());
+        change = new Change(new io.replikit.versioning.Dot(origin, counter), at, hlc.now(), r.key(), r.value());
       } else {
         io.replikit.crdt.Crdt current = crdts.containsKey(r.key()) ? crdts.get(r.key()) : state.crdtOf(r.key());
         io.replikit.crdt.Crdt delta;
         try {
-          delta = r.update().delta(current, self, hlc);
+          // the CRDT's replica id is the origin too: a counter's entry of a lost journal must not be reused either
+          delta = r.update().delta(current, origin, hlc);
         } catch (RuntimeException e) {
           r.replyTo().tell(new MultiLeaderReplica.WriteRejected("the update of " + r.key() + " failed: " + e));
           continue;
@@ -293,18 +325,21 @@ public final class MultiLeaderBehavior
           continue;
         }
         crdts.put(r.key(), current == null ? delta : (io.replikit.crdt.Crdt) current.merge(delta));
-        change = new Change(new io.replikit.versioning.Dot(self, counter), at, hlc.now(), r.key(), null, delta);
+        change = new Change(new io.replikit.versioning.Dot(origin, counter), at, hlc.now(), r.key(), null, delta);
       }
-      at = at.with(self, counter);
+      at = at.with(origin, counter);
       changes.add(change);
       out.add(new Messages.Envelope(change, List.of(self)));
-      replies.add(() -> r.replyTo().tell(new MultiLeaderReplica.Written(r.key(), self, change.counter())));
+      onward.add(out.get(out.size() - 1));
+      replies.add(() -> r.replyTo().tell(new MultiLeaderReplica.Written(r.key(), origin, change.counter())));
     }
-    if (changes.isEmpty()) {
+    events.addAll(changes);
+    if (events.isEmpty()) {
       repairing.clear(); // nothing new came of it: the digest timer asks again
       return Effect().none();
     }
-    return Effect().persist(changes).thenRun(s -> {
+    return Effect().persist(events).thenRun(s -> {
+      mustIncarnate = false;
       replies.forEach(Runnable::run);
       for (String n : repairing) {
         transport.send(ReplicaId.of(self), ReplicaId.of(n), new Messages.Digest(self, s.applied()));
@@ -313,14 +348,14 @@ public final class MultiLeaderBehavior
       for (Messages.Envelope e : out) {
         observer.onApplied(self, e.change().origin(), e.change().counter(), e.change().key());
       }
-      forward(out);
+      forward(onward);
       if (!local.isEmpty() || !pending.isEmpty()) {
         scheduleFlush();
       }
     });
   }
 
-  private Effect<Change, MultiLeaderState> onForward(MultiLeaderState state, Messages.Forward forward) {
+  private Effect<MultiLeaderEvent, MultiLeaderState> onForward(MultiLeaderState state, Messages.Forward forward) {
     if (forward.envelopes() == null) {
       return Effect().none();
     }
@@ -330,7 +365,7 @@ public final class MultiLeaderBehavior
         ctx.getLog().warn("multi-leader replica {} drops an incomplete change from {}", self, forward.from());
         continue;
       }
-      if (settings.originTags() && e.tags().contains(self)) {
+      if (settings.originTags() && state.loopedBack(e.change(), e.tags())) {
         loopsPrevented++; // it has been here before: forwarding it on would send it around again
         continue;
       }
@@ -389,7 +424,8 @@ public final class MultiLeaderBehavior
     if (!missing.isEmpty()) {
       List<Messages.Envelope> envelopes = new ArrayList<>(missing.size());
       for (Change c : missing) {
-        envelopes.add(new Messages.Envelope(c, c.origin().equals(self) ? List.of(self) : List.of(c.origin(), self)));
+        String member = Incarnation.memberOf(c.origin()); // tags name members, whatever incarnation wrote it
+        envelopes.add(new Messages.Envelope(c, member.equals(self) ? List.of(self) : List.of(member, self)));
       }
       send(digest.from(), envelopes, missing.size() == settings.maxBatch());
     }

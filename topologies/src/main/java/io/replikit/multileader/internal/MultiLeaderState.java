@@ -42,6 +42,8 @@ public final class MultiLeaderState {
   private static final Comparator<Version> BY_HLC = Comparator.comparing(Version::hlc);
 
   private final String self;
+  /** The origin this replica's own changes carry: {@code self}, or an incarnation of it ({@link Incarnation}). */
+  private final String origin;
   private final VersionVector applied;
   private final TreePMap<String, KeyState> store;
   private final TreePVector<Change> history;
@@ -54,9 +56,10 @@ public final class MultiLeaderState {
   private final long conflicts;
   private final long discarded;
 
-  private MultiLeaderState(String self, VersionVector applied, TreePMap<String, KeyState> store,
+  private MultiLeaderState(String self, String origin, VersionVector applied, TreePMap<String, KeyState> store,
       TreePVector<Change> history, TreePMap<String, TreePVector<Integer>> places, long conflicts, long discarded) {
     this.self = self;
+    this.origin = origin;
     this.applied = applied;
     this.store = store;
     this.history = history;
@@ -66,18 +69,55 @@ public final class MultiLeaderState {
   }
 
   public static MultiLeaderState empty(String self) {
-    return new MultiLeaderState(self, VersionVector.empty(), TreePMap.empty(), TreePVector.empty(), TreePMap.empty(),
-        0, 0);
+    return new MultiLeaderState(self, self, VersionVector.empty(), TreePMap.empty(), TreePVector.empty(),
+        TreePMap.empty(), 0, 0);
+  }
+
+  /**
+   * This blank replica from now on writes as {@code newOrigin}, an incarnation of {@code self} (the first event of
+   * its journal). Refused on a replica that has applied or written anything: its origin is what its journal says.
+   */
+  public MultiLeaderState incarnated(String newOrigin) {
+    if (!isBlank()) {
+      throw new IllegalStateException("replica " + self + " already writes as " + origin + " with "
+          + history.size() + " changes applied: only a replica with an empty journal takes an incarnation");
+    }
+    if (newOrigin == null || !Incarnation.memberOf(newOrigin).equals(self) || newOrigin.equals(self)) {
+      throw new IllegalArgumentException("'" + newOrigin + "' is not an incarnation of replica " + self);
+    }
+    return new MultiLeaderState(self, newOrigin, applied, store, history, places, conflicts, discarded);
+  }
+
+  /** Nothing applied and no incarnation taken: what an empty journal recovers to. */
+  public boolean isBlank() {
+    return history.isEmpty() && origin.equals(self);
+  }
+
+  /** What this replica does with {@code event} from its journal (recovery) or just persisted. */
+  public Applied apply(MultiLeaderEvent event, ConflictPolicy policy) {
+    if (event instanceof Incarnated i) {
+      return new Applied(incarnated(i.origin()), null);
+    }
+    return apply((Change) event, policy);
+  }
+
+  /**
+   * Whether a received change bearing this replica's tag {@code tags} came around a loop (drop it): only if this
+   * replica has applied it. One it has not applied passed through this member before its journal was lost: its own
+   * past, coming back from a peer, which it must apply to catch up.
+   */
+  public boolean loopedBack(Change c, java.util.List<String> tags) {
+    return tags.contains(self) && hasApplied(c);
   }
 
   /** A write of this replica: its next dot, and as causal past everything this replica has applied. */
   public Change localWrite(String key, JsonNode value, HlcTimestamp hlc) {
-    return new Change(new Dot(self, applied.get(self) + 1), applied, hlc, key, value);
+    return new Change(new Dot(origin, applied.get(origin) + 1), applied, hlc, key, value);
   }
 
   /** A CRDT update of this replica: {@code delta} merged into the key's CRDT on every replica. */
   public Change localCrdt(String key, Crdt<?> delta, HlcTimestamp hlc) {
-    return new Change(new Dot(self, applied.get(self) + 1), applied, hlc, key, null, delta);
+    return new Change(new Dot(origin, applied.get(origin) + 1), applied, hlc, key, null, delta);
   }
 
   /** The CRDT {@code key} holds here, or null. */
@@ -149,11 +189,11 @@ public final class MultiLeaderState {
         lost = versions.size() - 1;
         versions = List.of(winner);
         outcome = "last write wins: " + winner.dot() + " kept, " + lost + " discarded";
-        winnerReplica = winner.dot().replica();
+        winnerReplica = Incarnation.memberOf(winner.dot().replica());
       } else if (strategy instanceof ConflictStrategy.ReplicaPriority p) {
         Version shown = priorityWinner(versions, p);
         outcome = "replica priority: " + shown.dot() + " shown, all kept until superseded";
-        winnerReplica = shown.dot().replica();
+        winnerReplica = Incarnation.memberOf(shown.dot().replica());
       } else if (strategy instanceof ConflictStrategy.Merge) {
         outcome = "merged " + versions.size() + " versions";
       } else if (strategy instanceof ConflictStrategy.OnWrite w) {
@@ -221,7 +261,7 @@ public final class MultiLeaderState {
   /** This state with {@code c} applied: the key's new state, {@code c} appended to the history and indexed. */
   private MultiLeaderState appended(Change c, KeyState next, int newConflicts, long lost) {
     TreePVector<Integer> ofOrigin = places.getOrDefault(c.origin(), TreePVector.empty());
-    return new MultiLeaderState(self, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
+    return new MultiLeaderState(self, origin, applied.with(c.origin(), c.counter()), store.plus(c.key(), next),
         history.plus(c), places.plus(c.origin(), ofOrigin.plus(history.size())), conflicts + newConflicts,
         discarded + lost);
   }
@@ -244,7 +284,7 @@ public final class MultiLeaderState {
 
   private static Version priorityWinner(List<Version> versions, ConflictStrategy.ReplicaPriority p) {
     Comparator<Version> byPriority = Comparator.comparingInt((Version v) -> {
-      int i = p.highestFirst().indexOf(v.dot().replica());
+      int i = p.highestFirst().indexOf(Incarnation.memberOf(v.dot().replica()));
       return i < 0 ? Integer.MAX_VALUE : i;
     }).reversed().thenComparing(BY_HLC);
     return versions.stream().max(byPriority).orElseThrow();
@@ -334,6 +374,11 @@ public final class MultiLeaderState {
 
   public String self() {
     return self;
+  }
+
+  /** The origin of this replica's own changes (its dots): {@code self}, or its incarnation. */
+  public String origin() {
+    return origin;
   }
 
   public VersionVector applied() {
