@@ -100,35 +100,43 @@ final class MultiLeaderApi {
       if (failure != null) {
         return noAnswer(g, "read of '" + key + "'");
       }
-      MultiLeaderReplica.Value val = value.join();
-      ObjectNode body = JSON.objectNode();
-      body.put("group", id);
-      body.put("key", key);
-      body.set("value", val.value() == null ? JSON.nullNode() : val.value());
-      if (val.siblings().size() > 1) {
-        ArrayNode siblings = body.putArray("siblings");
-        val.siblings().forEach(siblings::add);
-      }
-      ArrayNode versions = body.putArray("versions");
-      val.versions().forEach(versions::add);
-      body.put("conflicted", val.conflicted());
-      body.put("servedBy", val.servedBy());
-      ObjectNode applied = body.putObject("applied");
-      new TreeMap<>(val.applied().toMap()).forEach(applied::put);
       ConflictRecord last = null;
       for (ConflictRecord c : status.join().recentConflicts()) {
         if (c.key().equals(key)) {
           last = c;
         }
       }
-      body.set("conflict", last == null ? JSON.nullNode() : conflictJson(last));
-      if (val.value() == null && val.siblings().size() <= 1) {
-        body.put("error", "key '" + key + "' is absent or deleted in multi-leader group '" + id + "' on "
-            + val.servedBy() + " (other leaders' writes may not have arrived yet)");
-        return HttpApi.json(StatusCodes.NOT_FOUND, body, List.of());
-      }
-      return HttpApi.json(StatusCodes.OK, body, List.of());
+      return valueAnswer("multi-leader group '" + id + "'", id, key, value.join(), last);
     });
+  }
+
+  /**
+   * The answer to a read of {@code key} in group {@code id} ({@code where} names it in errors): 200 with value,
+   * siblings, versions, conflicted, servedBy, applied and the last conflict remembered on the key; 404 when absent.
+   */
+  static HttpResponse valueAnswer(String where, String id, String key, MultiLeaderReplica.Value val,
+      ConflictRecord last) {
+    ObjectNode body = JSON.objectNode();
+    body.put("group", id);
+    body.put("key", key);
+    body.set("value", val.value() == null ? JSON.nullNode() : val.value());
+    if (val.siblings().size() > 1) {
+      ArrayNode siblings = body.putArray("siblings");
+      val.siblings().forEach(siblings::add);
+    }
+    ArrayNode versions = body.putArray("versions");
+    val.versions().forEach(versions::add);
+    body.put("conflicted", val.conflicted());
+    body.put("servedBy", val.servedBy());
+    ObjectNode applied = body.putObject("applied");
+    new TreeMap<>(val.applied().toMap()).forEach(applied::put);
+    body.set("conflict", last == null ? JSON.nullNode() : conflictJson(last));
+    if (val.value() == null && val.siblings().size() <= 1) {
+      body.put("error", "key '" + key + "' is absent or deleted in " + where + " on " + val.servedBy()
+          + " (other leaders' writes may not have arrived yet)");
+      return HttpApi.json(StatusCodes.NOT_FOUND, body, List.of());
+    }
+    return HttpApi.json(StatusCodes.OK, body, List.of());
   }
 
   /** A write of {@code value} (null: a delete) at this node's leader. */
@@ -150,17 +158,21 @@ final class MultiLeaderApi {
           if (reply instanceof MultiLeaderReplica.WriteRejected r) {
             return HttpApi.error(StatusCodes.BAD_REQUEST, "the " + what + " was refused: " + r.reason());
           }
-          MultiLeaderReplica.Written w = (MultiLeaderReplica.Written) reply;
-          ObjectNode body = JSON.objectNode();
-          body.put("group", id);
-          body.put("key", w.key());
-          body.put("deleted", value == null);
-          body.put("version", w.origin() + ":" + w.counter());
-          body.put("origin", w.origin());
-          body.put("counter", w.counter());
-          body.put("servedBy", g.node());
-          return HttpApi.json(StatusCodes.OK, body, List.of());
+          return writtenAnswer(id, (MultiLeaderReplica.Written) reply, value == null, g.node());
         });
+  }
+
+  /** 200 with the write's version ({@code origin:counter}) and the leader that took it. */
+  static HttpResponse writtenAnswer(String id, MultiLeaderReplica.Written w, boolean deleted, String servedBy) {
+    ObjectNode body = JSON.objectNode();
+    body.put("group", id);
+    body.put("key", w.key());
+    body.put("deleted", deleted);
+    body.put("version", w.origin() + ":" + w.counter());
+    body.put("origin", w.origin());
+    body.put("counter", w.counter());
+    body.put("servedBy", servedBy);
+    return HttpApi.json(StatusCodes.OK, body, List.of());
   }
 
   private Optional<HttpResponse> refuse(HostedMultiLeader g, HttpRequest request) {

@@ -137,13 +137,24 @@ public final class ReplikitNode {
       settings.groups().forEach(g -> hostedIds.add(g.id()));
       hostedIds.addAll(rings.keySet());
       hostedIds.addAll(multiLeader.keySet());
-      for (io.replikit.sharding.ShardedKeyspace ks : ServedKeyspaces.fromConfig(config, hostedIds).keyspaces()) {
-        keyspaces.put(ks.name(), io.replikit.sharding.ShardedReplicaGroups.init(system, ks, replicaSettings));
-        LOG.info("node {} hosts sharded keyspace {}: {} partitions of {} replicas, at /kv/{}/{{key}}",
-            settings.node(), ks.name(), ks.partitions(), ks.replicas(), ks.name());
+      Map<String, io.replikit.multileader.ShardedMultiLeader> mlKeyspaces = new LinkedHashMap<>();
+      ServedKeyspaces served = ServedKeyspaces.fromConfig(config, hostedIds);
+      for (io.replikit.sharding.ShardedKeyspace ks : served.keyspaces()) {
+        ServedKeyspaces.Family family = served.familyOf(ks.name());
+        switch (family) {
+          case MULTI_LEADER -> mlKeyspaces.put(ks.name(), io.replikit.multileader.ShardedMultiLeader.init(system, ks,
+              MultiLeaderSettings.fromConfig(config), io.replikit.multileader.ConflictPolicy.lastWriteWins()));
+          case LEADERLESS -> throw new IllegalArgumentException(ServedKeyspaces.PATH + ": keyspace '" + ks.name()
+              + "': serve does not host sharded leaderless keyspaces yet; use replikit.serve.rings");
+          default -> keyspaces.put(ks.name(),
+              io.replikit.sharding.ShardedReplicaGroups.init(system, ks, replicaSettings));
+        }
+        LOG.info("node {} hosts sharded keyspace {} ({}): {} partitions of {} replicas, at /kv/{}/{{key}}",
+            settings.node(), ks.name(), family.label(), ks.partitions(), ks.replicas(), ks.name());
       }
-      if (!keyspaces.isEmpty()) {
-        api.withSharded(new ShardedApi(system, keyspaces, settings.maxBodyBytes(), settings.readTimeout()));
+      if (!keyspaces.isEmpty() || !mlKeyspaces.isEmpty()) {
+        api.withSharded(new ShardedApi(system, keyspaces, mlKeyspaces, settings.maxBodyBytes(),
+            settings.readTimeout()));
       }
       if (!settings.auth().enabled()) {
         LOG.warn("node {}: replikit.serve.auth.token is not set: anyone who reaches http://{}:{} can write and run "

@@ -61,6 +61,7 @@ public final class ShardedApi extends AllDirectives {
 
   private final ActorSystem<?> system;
   private final Map<String, ShardedReplicaGroups> keyspaces;
+  private final Map<String, io.replikit.multileader.ShardedMultiLeader> multiLeader;
   private final long maxBodyBytes;
   private final Duration readTimeout;
 
@@ -71,8 +72,15 @@ public final class ShardedApi extends AllDirectives {
    */
   public ShardedApi(ActorSystem<?> system, Map<String, ShardedReplicaGroups> keyspaces, long maxBodyBytes,
       Duration readTimeout) {
+    this(system, keyspaces, Map.of(), maxBodyBytes, readTimeout);
+  }
+
+  /** @param multiLeader the keyspaces of multi-leader groups this node hosts, by name */
+  public ShardedApi(ActorSystem<?> system, Map<String, ShardedReplicaGroups> keyspaces,
+      Map<String, io.replikit.multileader.ShardedMultiLeader> multiLeader, long maxBodyBytes, Duration readTimeout) {
     this.system = system;
     this.keyspaces = Map.copyOf(keyspaces);
+    this.multiLeader = Map.copyOf(multiLeader);
     this.maxBodyBytes = maxBodyBytes;
     this.readTimeout = readTimeout;
   }
@@ -124,7 +132,8 @@ public final class ShardedApi extends AllDirectives {
     return pathPrefix("kv", () -> path(PathMatchers.segment().slash(PathMatchers.segment()), (name, key) -> {
       ShardedReplicaGroups groups = keyspaces.get(name);
       if (groups == null) {
-        return reject();
+        io.replikit.multileader.ShardedMultiLeader ml = multiLeader.get(name);
+        return ml == null ? reject() : multiLeaderKv(ml, key);
       }
       return extractRequest(request -> concat(
           get(() -> completeWithFuture(noParams(request).orElseGet(() -> read(groups, key)))),
@@ -132,6 +141,50 @@ public final class ShardedApi extends AllDirectives {
           delete(() -> completeWithFuture(noParams(request).orElseGet(() ->
               answer(groups, key, groups.router().delete(key)))))));
     }));
+  }
+
+  /**
+   * {@code /kv/{keyspace}/{key}} of a keyspace of multi-leader groups: to the key's home leader in its partition's
+   * group (conflict avoidance), the next replica when the home is silent; answers as a served multi-leader group.
+   */
+  private Route multiLeaderKv(io.replikit.multileader.ShardedMultiLeader ml, String key) {
+    ShardedKeyspace ks = ml.keyspace();
+    String where = "partition " + ks.partitionOf(key) + " of keyspace " + ks.name();
+    String group = ks.groupId(ks.partitionOf(key));
+    return extractRequest(request -> concat(
+        get(() -> completeWithFuture(noParams(request).orElseGet(() -> ml.router().get(key).handle((v, failure) ->
+            failure != null ? error(StatusCodes.SERVICE_UNAVAILABLE, rootMessage(failure))
+                : MultiLeaderApi.valueAnswer(where, group, key, v, null))))),
+        put(() -> withBody(request, value -> noParams(request).orElseGet(() ->
+            mlWritten(ml, group, key, value == null || value.isNull() ? null : value,
+                ml.router().put(key, value))))),
+        delete(() -> completeWithFuture(noParams(request).orElseGet(() ->
+            mlWritten(ml, group, key, null, ml.router().delete(key)))))));
+  }
+
+  private static CompletionStage<HttpResponse> mlWritten(io.replikit.multileader.ShardedMultiLeader ml, String group,
+      String key, JsonNode value, CompletionStage<io.replikit.multileader.MultiLeaderReplica.WriteReply> reply) {
+    return reply.thenApply(r -> {
+      if (r instanceof io.replikit.multileader.MultiLeaderReplica.Written w) {
+        // a sharded replica writes under an incarnation <slot>~<id>: servedBy names the slot
+        int tilde = w.origin().indexOf('~');
+        return MultiLeaderApi.writtenAnswer(group, w, value == null,
+            tilde < 0 ? w.origin() : w.origin().substring(0, tilde));
+      }
+      String reason = ((io.replikit.multileader.MultiLeaderReplica.WriteRejected) r).reason();
+      // the router's own verdict when no leader answered: not the client's fault
+      return reason.startsWith("no leader of group")
+          ? error(StatusCodes.SERVICE_UNAVAILABLE, reason)
+          : error(StatusCodes.BAD_REQUEST, "the write of '" + key + "' was refused: " + reason);
+    });
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t != t.getCause()) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 
   private java.util.Optional<CompletionStage<HttpResponse>> noParams(HttpRequest request) {
@@ -229,14 +282,10 @@ public final class ShardedApi extends AllDirectives {
   public CompletionStage<JsonNode> statusJson() {
     List<CompletableFuture<List<JsonNode>>> perKeyspace = new ArrayList<>();
     for (ShardedReplicaGroups groups : new java.util.TreeMap<>(keyspaces).values()) {
-      perKeyspace.add(localEntities(groups).thenCompose(ids -> {
-        List<CompletableFuture<JsonNode>> each = new ArrayList<>();
-        for (String id : ids) {
-          each.add(replicaJson(groups, id).toCompletableFuture());
-        }
-        return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]))
-            .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
-      }).toCompletableFuture());
+      perKeyspace.add(rows(groups.typeKey(), id -> replicaJson(groups, id)));
+    }
+    for (io.replikit.multileader.ShardedMultiLeader ml : new java.util.TreeMap<>(multiLeader).values()) {
+      perKeyspace.add(rows(ml.typeKey(), id -> multiLeaderJson(ml, id)));
     }
     return CompletableFuture.allOf(perKeyspace.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
       ArrayNode out = JSON.arrayNode();
@@ -245,9 +294,22 @@ public final class ShardedApi extends AllDirectives {
     });
   }
 
-  private CompletionStage<Set<String>> localEntities(ShardedReplicaGroups groups) {
+  /** One status row per replica of {@code typeKey} this node's shard region runs. */
+  private CompletableFuture<List<JsonNode>> rows(akka.cluster.sharding.typed.javadsl.EntityTypeKey<?> typeKey,
+      java.util.function.Function<String, CompletionStage<JsonNode>> row) {
+    return localEntities(typeKey).thenCompose(ids -> {
+      List<CompletableFuture<JsonNode>> each = new ArrayList<>();
+      for (String id : ids) {
+        each.add(row.apply(id).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]))
+          .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
+    }).toCompletableFuture();
+  }
+
+  private CompletionStage<Set<String>> localEntities(akka.cluster.sharding.typed.javadsl.EntityTypeKey<?> typeKey) {
     return AskPattern.<akka.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
-            ClusterSharding.get(system).shardState(), replyTo -> new GetShardRegionState(groups.typeKey(), replyTo),
+            ClusterSharding.get(system).shardState(), replyTo -> new GetShardRegionState(typeKey, replyTo),
             readTimeout, system.scheduler())
         .thenApply(state -> {
           Set<String> ids = new TreeSet<>();
@@ -259,15 +321,48 @@ public final class ShardedApi extends AllDirectives {
         .exceptionally(e -> Set.of());
   }
 
-  private CompletionStage<JsonNode> replicaJson(ShardedReplicaGroups groups, String entityId) {
-    ShardedKeyspace ks = groups.keyspace();
-    int partition = Integer.parseInt(entityId.substring(ks.name().length() + 2, entityId.lastIndexOf("-r")));
-    int replica = Integer.parseInt(entityId.substring(entityId.lastIndexOf("-r") + 2));
+  /** The row's identity: keyspace, family, partition, replica, group; {@code [partition, replica]} in {@code slot}. */
+  private static ObjectNode row(ShardedKeyspace ks, String family, String entityId, int[] slot) {
+    io.replikit.sharding.ReplicaSlot s = io.replikit.sharding.ReplicaSlot.parse(entityId).orElseThrow(() ->
+        new IllegalStateException("entity id '" + entityId + "' is not <keyspace>-p<partition>-r<replica>"));
+    slot[0] = s.partition();
+    slot[1] = s.replica();
     ObjectNode row = JSON.objectNode();
     row.put("keyspace", ks.name());
-    row.put("partition", partition);
-    row.put("replica", "r" + replica);
-    row.put("group", ks.groupId(partition));
+    row.put("family", family);
+    row.put("partition", s.partition());
+    row.put("replica", s.replicaId().value());
+    row.put("group", s.groupId());
+    return row;
+  }
+
+  private CompletionStage<JsonNode> multiLeaderJson(io.replikit.multileader.ShardedMultiLeader ml, String entityId) {
+    int[] slot = new int[2];
+    ObjectNode row = row(ml.keyspace(), "multi-leader", entityId, slot);
+    return ml.replica(slot[0], slot[1]).<io.replikit.multileader.MultiLeaderReplica.Status>ask(
+            io.replikit.multileader.MultiLeaderReplica.GetStatus::new, readTimeout)
+        .<JsonNode>thenApply(st -> {
+          row.put("writesAs", st.writesAs());
+          ObjectNode applied = row.putObject("applied");
+          new java.util.TreeMap<>(st.applied().toMap()).forEach(applied::put);
+          row.put("pending", st.pending());
+          row.put("keys", st.keys());
+          row.put("conflicts", st.conflicts());
+          ObjectNode byResolution = row.putObject("conflictsByResolution");
+          new java.util.TreeMap<>(st.conflictsByResolution()).forEach(byResolution::put);
+          return row;
+        })
+        .exceptionally(e -> {
+          row.put("error", "replica " + entityId + " did not answer within " + readTimeout.toMillis() + " ms");
+          return row;
+        });
+  }
+
+  private CompletionStage<JsonNode> replicaJson(ShardedReplicaGroups groups, String entityId) {
+    int[] slot = new int[2];
+    ObjectNode row = row(groups.keyspace(), "single-leader", entityId, slot);
+    int partition = slot[0];
+    int replica = slot[1];
     return groups.replica(partition, replica).<ReplicaStatus>ask(Replica.GetStatus::new, readTimeout)
         .<JsonNode>thenApply(s -> {
           row.put("role", s.role());

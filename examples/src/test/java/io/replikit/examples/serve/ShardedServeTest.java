@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Three {@code replikit serve} nodes in one JVM, each with a journal of its own, host the sharded keyspace
  * {@code carts} (4 partitions of 3 replicas): every node holds one replica of each group, any node takes a key's
- * reads and writes and routes them to the key's leader, and {@code /status} lists each node's replicas.
+ * reads and writes and routes them to the key's leader, and {@code /status} lists each node's replicas. A second
+ * keyspace, {@code profiles}, is of multi-leader groups: any node routes a key's writes to its home leader.
  */
 class ShardedServeTest {
   private static final int PARTITIONS = 4;
@@ -38,7 +39,8 @@ class ShardedServeTest {
         "replikit.serve {",
         "  node = " + node + ", port = 0, http-port = 0, seed-nodes = [" + seeds + "]",
         "  management.enabled = off",
-        "  sharding.keyspaces = [{ name = carts, partitions = " + PARTITIONS + ", replicas = 3 }]",
+        "  sharding.keyspaces = [{ name = carts, partitions = " + PARTITIONS + ", replicas = 3 },",
+        "    { name = profiles, family = multi-leader, partitions = 2, replicas = 3 }]",
         "}",
         "replikit.journal { kind = h2-memory, h2-memory.name = sharded-serve-" + node + " }",
         "replikit.single-leader { heartbeat-interval = 100ms, follower-timeout = 500ms, failover-timeout = 1s }",
@@ -61,6 +63,9 @@ class ShardedServeTest {
       for (int i = 0; i < nodes.size(); i++) {
         JsonNode sharded = call(i, "GET", "/status", null).body().path("sharded");
         for (JsonNode r : sharded) {
+          if (!r.path("keyspace").asText().equals("carts")) {
+            continue;
+          }
           rows++;
           leaders.computeIfAbsent(r.path("partition").asInt(), p -> new HashSet<>()).add(r.path("leader").asText());
           hosts.computeIfAbsent(r.path("partition").asInt(), p -> new HashSet<>()).add(i);
@@ -121,10 +126,22 @@ class ShardedServeTest {
   void statusListsTheReplicasEachNodeHostsWithRoleEpochLeaderAndPositions() {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < nodes.size(); i++) {
-      JsonNode sharded = call(i, "GET", "/status", null).body().path("sharded");
-      assertEquals(PARTITIONS, sharded.size(), "n" + (i + 1) + " hosts one replica of each group: " + sharded);
+      JsonNode all = call(i, "GET", "/status", null).body().path("sharded");
+      List<JsonNode> sharded = new ArrayList<>();
+      int profiles = 0;
+      for (JsonNode r : all) {
+        if (r.path("keyspace").asText().equals("carts")) {
+          sharded.add(r);
+        } else {
+          assertEquals("profiles", r.path("keyspace").asText(), r.toString());
+          assertEquals("multi-leader", r.path("family").asText(), r.toString());
+          profiles++;
+        }
+      }
+      assertEquals(PARTITIONS, sharded.size(), "n" + (i + 1) + " hosts one replica of each group: " + all);
+      assertEquals(2, profiles, "and one replica of each profiles group: " + all);
       for (JsonNode r : sharded) {
-        assertEquals("carts", r.path("keyspace").asText());
+        assertEquals("single-leader", r.path("family").asText(), r.toString());
         assertTrue(Set.of("leader", "follower").contains(r.path("role").asText()), r.toString());
         assertTrue(r.path("epoch").asLong() >= 1, r.toString());
         assertTrue(r.path("leader").asText().matches("r[0-2]"), r.toString());
@@ -137,6 +154,38 @@ class ShardedServeTest {
       }
     }
     assertEquals(PARTITIONS * 3, seen.size());
+  }
+
+  @Test
+  void aMultiLeaderKeyspaceTakesAKeysWritesAtItsHomeLeaderFromAnyNodeAndEveryReplicaGetsThem() {
+    KvClient.Response put = call(0, "PUT", "/kv/profiles/alice", "{\"theme\":\"dark\"}");
+    assertEquals(200, put.status(), put.toString());
+    assertTrue(put.body().path("group").asText().matches("profiles-p[01]"), put.toString());
+    String origin = put.body().path("origin").asText();
+    assertTrue(origin.matches("r[0-2]~.+"), "a home leader r<i>, writing as a new incarnation, took it: " + put);
+    assertEquals(origin.substring(0, 2), put.body().path("servedBy").asText(), put.toString());
+    KvClient.Response get = call(2, "GET", "/kv/profiles/alice", null);
+    assertEquals(200, get.status(), get.toString());
+    assertEquals("dark", get.body().path("value").path("theme").asText(), get.toString());
+    assertEquals(404, call(1, "GET", "/kv/profiles/nobody", null).status());
+    // every replica of the group gets the write: the status rows' applied vectors all reach it
+    String group = put.body().path("group").asText();
+    long counter = put.body().path("counter").asLong();
+    Poll.until(Duration.ofSeconds(20), "every replica of " + group + " applied " + origin + ":" + counter, () -> {
+      int reached = 0;
+      for (int i = 0; i < nodes.size(); i++) {
+        for (JsonNode r : call(i, "GET", "/status", null).body().path("sharded")) {
+          if (r.path("group").asText().equals(group)) {
+            assertEquals("multi-leader", r.path("family").asText(), r.toString());
+            reached += r.path("applied").path(origin).asLong() >= counter ? 1 : 0;
+          }
+        }
+      }
+      return reached == 3;
+    });
+    KvClient.Response deleted = call(1, "DELETE", "/kv/profiles/alice", null);
+    assertEquals(200, deleted.status(), deleted.toString());
+    assertTrue(deleted.body().path("deleted").asBoolean(), deleted.toString());
   }
 
   @Test
