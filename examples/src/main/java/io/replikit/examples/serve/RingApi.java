@@ -46,8 +46,8 @@ import java.util.concurrent.CompletionStage;
  */
 final class RingApi {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-  private static final Set<String> READ_PARAMS = Set.of("r");
-  private static final Set<String> WRITE_PARAMS = Set.of("w", "context");
+  static final Set<String> READ_PARAMS = Set.of("r");
+  static final Set<String> WRITE_PARAMS = Set.of("w", "context");
   // the ask outlives the coordinator's own request timeout so that its QuorumFailed arrives first
   private static final Duration ASK_MARGIN = Duration.ofSeconds(2);
 
@@ -102,32 +102,37 @@ final class RingApi {
           if (failure != null) {
             return noAnswer(ring, "read of '" + key + "'");
           }
-          if (reply instanceof Coordinator.QuorumFailed f) {
-            return quorumFailed(ring, f);
-          }
-          Coordinator.GetOk ok = (Coordinator.GetOk) reply;
-          ObjectNode body = JSON.objectNode();
-          body.put("ring", id);
-          body.put("key", key);
-          body.set("value", ok.values().size() == 1 ? ok.values().get(0) : JSON.nullNode());
-          ArrayNode values = body.putArray("values");
-          ok.values().forEach(values::add);
-          body.put("siblings", ok.values().size());
-          body.put("conflicted", ok.conflicted());
-          body.put("deleted", ok.deleted());
-          body.put("concurrentDelete", ok.concurrentDelete());
-          context(body, ok.context());
-          body.put("r", asked);
-          body.put("answered", ok.answered());
-          body.put("repaired", ok.repaired());
-          body.put("servedBy", ring.node());
-          if (ok.values().isEmpty()) {
-            body.put("error", "key '" + key + "' is " + (ok.deleted() ? "deleted" : "absent") + " in ring '" + id
-                + "' (as " + ok.answered() + " replicas answered)");
-            return HttpApi.json(StatusCodes.NOT_FOUND, body, List.of());
-          }
-          return HttpApi.json(StatusCodes.OK, body, List.of());
+          return getAnswer(id, key, asked, ring.node(), reply);
         });
+  }
+
+  /** 200 with the values (siblings), context and quorum of a read; 404 when absent or deleted; 503 short of r. */
+  static HttpResponse getAnswer(String id, String key, int asked, String servedBy, Coordinator.GetReply reply) {
+    if (reply instanceof Coordinator.QuorumFailed f) {
+      return quorumFailed(id, f);
+    }
+    Coordinator.GetOk ok = (Coordinator.GetOk) reply;
+    ObjectNode body = JSON.objectNode();
+    body.put("ring", id);
+    body.put("key", key);
+    body.set("value", ok.values().size() == 1 ? ok.values().get(0) : JSON.nullNode());
+    ArrayNode values = body.putArray("values");
+    ok.values().forEach(values::add);
+    body.put("siblings", ok.values().size());
+    body.put("conflicted", ok.conflicted());
+    body.put("deleted", ok.deleted());
+    body.put("concurrentDelete", ok.concurrentDelete());
+    context(body, ok.context());
+    body.put("r", asked);
+    body.put("answered", ok.answered());
+    body.put("repaired", ok.repaired());
+    body.put("servedBy", servedBy);
+    if (ok.values().isEmpty()) {
+      body.put("error", "key '" + key + "' is " + (ok.deleted() ? "deleted" : "absent") + " in ring '" + id
+          + "' (as " + ok.answered() + " replicas answered)");
+      return HttpApi.json(StatusCodes.NOT_FOUND, body, List.of());
+    }
+    return HttpApi.json(StatusCodes.OK, body, List.of());
   }
 
   /** A write of {@code value} (null: a delete). */
@@ -150,22 +155,28 @@ final class RingApi {
           if (failure != null) {
             return noAnswer(ring, what);
           }
-          if (reply instanceof Coordinator.QuorumFailed f) {
-            return quorumFailed(ring, f);
-          }
-          Coordinator.PutOk ok = (Coordinator.PutOk) reply;
-          ObjectNode body = JSON.objectNode();
-          body.put("ring", id);
-          body.put("key", key);
-          body.put("deleted", value == null);
-          context(body, ok.context());
-          body.put("w", asked);
-          body.put("acknowledged", ok.acknowledged());
-          ArrayNode replicas = body.putArray("replicas");
-          ok.replicas().forEach(replicas::add);
-          body.put("servedBy", ring.node());
-          return HttpApi.json(StatusCodes.OK, body, List.of());
+          return putAnswer(id, key, value == null, asked, ring.node(), reply);
         });
+  }
+
+  /** 200 with the new context and who acknowledged a write or delete; 503 short of w. */
+  static HttpResponse putAnswer(String id, String key, boolean deleted, int asked, String servedBy,
+      Coordinator.PutReply reply) {
+    if (reply instanceof Coordinator.QuorumFailed f) {
+      return quorumFailed(id, f);
+    }
+    Coordinator.PutOk ok = (Coordinator.PutOk) reply;
+    ObjectNode body = JSON.objectNode();
+    body.put("ring", id);
+    body.put("key", key);
+    body.put("deleted", deleted);
+    context(body, ok.context());
+    body.put("w", asked);
+    body.put("acknowledged", ok.acknowledged());
+    ArrayNode replicas = body.putArray("replicas");
+    ok.replicas().forEach(replicas::add);
+    body.put("servedBy", servedBy);
+    return HttpApi.json(StatusCodes.OK, body, List.of());
   }
 
   // --- status ---
@@ -240,7 +251,12 @@ final class RingApi {
   }
 
   private static int quorum(Map<String, String> q, String which, HostedRing ring) {
-    int fallback = which.equals("w") ? ring.keyspace().w() : ring.keyspace().r();
+    return quorum(q, which, ring.keyspace(), "ring '" + ring.id() + "'");
+  }
+
+  /** {@code which} (w or r) from the query, 1 to n of {@code keyspace}, or the keyspace's own. */
+  static int quorum(Map<String, String> q, String which, io.replikit.leaderless.Keyspace keyspace, String what) {
+    int fallback = which.equals("w") ? keyspace.w() : keyspace.r();
     String v = q.get(which);
     if (v == null) {
       return fallback;
@@ -249,12 +265,12 @@ final class RingApi {
     try {
       n = Integer.parseInt(v.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(which + " must be a whole number from 1 to n = " + ring.keyspace().n()
+      throw new IllegalArgumentException(which + " must be a whole number from 1 to n = " + keyspace.n()
           + ", was '" + v + "'");
     }
-    if (n < 1 || n > ring.keyspace().n()) {
-      throw new IllegalArgumentException(which + " must be between 1 and n = " + ring.keyspace().n()
-          + " of ring '" + ring.id() + "', was " + n);
+    if (n < 1 || n > keyspace.n()) {
+      throw new IllegalArgumentException(which + " must be between 1 and n = " + keyspace.n()
+          + " of " + what + ", was " + n);
     }
     return n;
   }
@@ -325,12 +341,12 @@ final class RingApi {
     new TreeMap<>(context.toMap()).forEach(version::put);
   }
 
-  private static HttpResponse quorumFailed(HostedRing ring, Coordinator.QuorumFailed f) {
-    ObjectNode body = HttpApi.errorBody("the " + f.operation() + " of '" + f.key() + "' in ring '" + ring.id()
+  private static HttpResponse quorumFailed(String id, Coordinator.QuorumFailed f) {
+    ObjectNode body = HttpApi.errorBody("the " + f.operation() + " of '" + f.key() + "' in ring '" + id
         + "' did not reach its quorum: " + f.answered() + " of the " + f.needed() + " needed answered (" + f.asked()
         + " asked): " + f.detail() + (f.operation().equals("write")
             ? "; the write may still be on the replicas that answered, and reads may return it" : ""));
-    body.put("ring", ring.id());
+    body.put("ring", id);
     body.put("key", f.key());
     body.put("needed", f.needed());
     body.put("answered", f.answered());
