@@ -40,7 +40,9 @@ import java.util.function.Supplier;
  * copy"), and a read quorum of it and a replica that lacks an acknowledged write misses that write; with R = 3,
  * w = 2, r = 2 that takes an acknowledged write held by only two replicas and one of those two moved. Does not
  * survive: a partition's replicas all losing their journals before they exchanged (anti-entropy or read repair)
- * what they hold; sloppy quorums and per-datacenter placement (refused: every replica is a home).
+ * what they hold; sloppy quorums and per-datacenter placement (refused: every replica is a home). At start-up a
+ * coordinator reaches another node's replica only once the Receptionist's listing of it arrived there: writes sent
+ * before can be answered {@code QuorumFailed}.
  */
 public final class ShardedRings {
   /** Virtual nodes per replica slot: spreads which slot mints a key; each range costs a tree per replica. */
