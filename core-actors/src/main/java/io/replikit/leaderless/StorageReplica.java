@@ -9,6 +9,7 @@ import io.replikit.replication.ReplicationMessage;
 import io.replikit.serialization.WireMessage;
 import io.replikit.versioning.DottedVersionVectorSet;
 import io.replikit.versioning.VersionVector;
+import java.util.function.Supplier;
 
 /**
  * One storage replica of a leaderless keyspace on one node: an event-sourced actor holding, per key, the set of
@@ -21,7 +22,10 @@ import io.replikit.versioning.VersionVector;
  * store child with its own journal ({@link io.replikit.leaderless.handoff.HintedHandoff}: its messages are sent here).
  *
  * <p>Survives: restarts (its journal holds every merged set), lost, duplicated and reordered messages. Does not
- * survive: the loss of its journal (then it is an empty replica that read repair and anti-entropy refill).
+ * survive: the loss of its journal (then it is an empty replica that read repair and anti-entropy refill). Created
+ * with a source of incarnations, a replica that finds its journal empty writes under a new identity, so that the
+ * writes it takes next are not mistaken for ones its peers already hold; without one, such a replica reissues dots
+ * its peers have, and one of two writes sharing a dot is silently dropped.
  */
 public final class StorageReplica {
   private StorageReplica() {}
@@ -85,10 +89,17 @@ public final class StorageReplica {
 
   /**
    * {@code keys}: keys held (deleted ones included, as tombstones); {@code siblingKeys}: keys with more than one live
-   * value; {@code lwwDiscarded}: values last-write-wins threw away here (silent data loss, counted).
+   * value; {@code lwwDiscarded}: values last-write-wins threw away here (silent data loss, counted); {@code mintsAs}:
+   * the id of the dots this replica mints, its node id or {@code <node>~<incarnation>} (see
+   * {@link #create(Keyspace, String, ReplicaTransport, io.replikit.leaderless.ring.Ring,
+   * io.replikit.leaderless.antientropy.AntiEntropySettings, Supplier)}).
    */
-  public record Status(String keyspace, String replica, int keys, int siblingKeys, long lwwDiscarded)
-      implements WireMessage {}
+  public record Status(String keyspace, String replica, int keys, int siblingKeys, long lwwDiscarded,
+      String mintsAs) implements WireMessage {
+    public Status(String keyspace, String replica, int keys, int siblingKeys, long lwwDiscarded) {
+      this(keyspace, replica, keys, siblingKeys, lwwDiscarded, replica);
+    }
+  }
 
   /**
    * The replica of {@code keyspace} on node {@code nodeId}, with the persistence id
@@ -127,5 +138,43 @@ public final class StorageReplica {
       throw new IllegalArgumentException("node " + nodeId + " is not on the ring " + ring);
     }
     return StorageReplicaBehavior.create(keyspace, nodeId, transport, ring, antiEntropy);
+  }
+
+  /**
+   * The same replica with anti-entropy, for a node whose journal may not hold it (a sharded replica placed anew on
+   * another node, a disk replaced): when it finds its journal empty, before anything else it persists a new
+   * incarnation taken from {@code incarnations} (ids unique per replica: no whitespace, no {@code '~'}) and mints the
+   * dots of the writes it coordinates as {@code <nodeId>~<incarnation>} from then on, so a write it takes cannot reuse
+   * a dot its peers hold from before its journal was lost (which would drop one of the two writes, acknowledged or
+   * not). A replica whose journal has events keeps the identity it recorded (its node id for journals written
+   * without this option). Until read repair or anti-entropy refills it, such a replica answers reads with what it
+   * has, which is a stale answer that counts toward r (the chapter's replica "restored from an older copy"): a read
+   * quorum that meets it and replicas lacking an acknowledged write misses that write.
+   */
+  public static Behavior<Command> create(Keyspace keyspace, String nodeId, ReplicaTransport transport,
+      io.replikit.leaderless.ring.Ring ring, io.replikit.leaderless.antientropy.AntiEntropySettings antiEntropy,
+      Supplier<String> incarnations) {
+    if (nodeId == null || nodeId.isBlank() || nodeId.indexOf(io.replikit.leaderless.internal.Incarnation.SEPARATOR)
+        >= 0) {
+      throw new IllegalArgumentException("a storage replica needs a node id without '~', was '" + nodeId + "'");
+    }
+    if (ring == null || antiEntropy == null || incarnations == null) {
+      throw new IllegalArgumentException("a replica with incarnations needs a ring, anti-entropy settings and a "
+          + "source of incarnations");
+    }
+    if (ring.nodes().stream().noneMatch(node -> node.id().equals(nodeId))) {
+      throw new IllegalArgumentException("node " + nodeId + " is not on the ring " + ring);
+    }
+    return StorageReplicaBehavior.create(keyspace, nodeId, transport, System::currentTimeMillis, ring, antiEntropy,
+        incarnations);
+  }
+
+  /**
+   * Random incarnation ids (48 bits as 12 hex digits): two incarnations of one replica collide with odds of about
+   * 2^-48 per pair. Pass a seeded source in tests.
+   */
+  public static Supplier<String> randomIncarnations() {
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    return () -> String.format("%012x", random.nextLong() & 0xFFFF_FFFF_FFFFL);
   }
 }

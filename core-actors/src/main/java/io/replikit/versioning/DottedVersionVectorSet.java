@@ -39,7 +39,8 @@ import java.util.TreeMap;
  * <p><b>What it does not survive.</b> (1) A replica that loses its state (a journal wiped, a restart from nothing)
  * and coordinates again reissues dots it already used: two different writes then share a dot and {@code sync} keeps
  * one of them (deterministically, by wall clock then value, so replicas still converge) and silently drops the
- * other. The journal is what prevents this. (2) A client that sends a context it did not read replaces values it
+ * other. The journal is what prevents this, and for a replica that may start with an empty journal, minting under a
+ * new incarnation ({@code io.replikit.leaderless.internal.Incarnation}). (2) A client that sends a context it did not read replaces values it
  * never saw; a client that sends none (a blind write) replaces nothing and adds a sibling, so blind writers pile up
  * siblings until someone writes with a context. (3) Dropping a key's whole entry (context included) lets a stale
  * replica's value come back on the next sync; {@link #withoutTombstonesCoveredBy} keeps the context for that reason.

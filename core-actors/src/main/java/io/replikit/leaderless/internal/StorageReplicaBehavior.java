@@ -8,6 +8,7 @@ import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventHandlerBuilder;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
@@ -23,20 +24,31 @@ import io.replikit.versioning.DottedVersionVectorSet;
 import io.replikit.versioning.VersionVector;
 import org.pcollections.HashTreePMap;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.pcollections.PMap;
 
 /**
  * The actor shell of a storage replica: it computes the key's new set ({@link DottedVersionVectorSet#update} for a
  * coordinated write, {@link DottedVersionVectorSet#sync} for a merge), persists it when it changed, and answers.
+ * Created with a source of incarnations, a replica that finds its journal empty first persists a new one and mints
+ * its dots under it ({@link Incarnation}).
  */
 public final class StorageReplicaBehavior
-    extends EventSourcedBehavior<StorageReplica.Command, KeyStored, StorageReplicaBehavior.State> {
+    extends EventSourcedBehavior<StorageReplica.Command, StorageEvent, StorageReplicaBehavior.State> {
 
-  /** Every key's set, and how many values last-write-wins discarded here. */
-  public record State(PMap<String, DottedVersionVectorSet> keys, long lwwDiscarded) {
+  /**
+   * Every key's set, how many values last-write-wins discarded here, and the incarnation this replica mints under
+   * (null: its node id alone).
+   */
+  public record State(PMap<String, DottedVersionVectorSet> keys, long lwwDiscarded, String incarnation) {
     DottedVersionVectorSet get(String key) {
       DottedVersionVectorSet s = keys.get(key);
       return s == null ? DottedVersionVectorSet.empty() : s;
+    }
+
+    /** Nothing was ever journaled: every event stores a key (keys are never removed) or an incarnation. */
+    boolean journalEmpty() {
+      return keys.isEmpty() && incarnation == null;
     }
   }
 
@@ -47,6 +59,8 @@ public final class StorageReplicaBehavior
   private final ActorRef<StorageReplica.Command> hints;
   /** Anti-entropy's trees and exchanges; inert (no trees, no timer) without a ring. */
   private final AntiEntropyDriver antiEntropy;
+  /** New incarnation ids for a replica that finds its journal empty; null: mint under the node id whatever. */
+  private final Supplier<String> incarnations;
 
   public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport) {
     return create(keyspace, self, transport, System::currentTimeMillis);
@@ -65,43 +79,72 @@ public final class StorageReplicaBehavior
 
   public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport,
       LongSupplier clock, Ring ring, AntiEntropySettings antiEntropy) {
+    return create(keyspace, self, transport, clock, ring, antiEntropy, null);
+  }
+
+  /** {@code incarnations} non-null: a replica that finds its journal empty starts a new incarnation from it. */
+  public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport,
+      LongSupplier clock, Ring ring, AntiEntropySettings antiEntropy, Supplier<String> incarnations) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
       ActorRef<StorageReplica.Command> hints = ctx.spawn(HintStore.create(keyspace, self, transport, clock), "hints");
       return new StorageReplicaBehavior(ctx, keyspace, self, hints, new AntiEntropyDriver(ctx, timers,
-          keyspace, self, transport, ring, antiEntropy, System::nanoTime));
+          keyspace, self, transport, ring, antiEntropy, System::nanoTime), incarnations);
     }));
   }
 
   private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self,
-      ActorRef<StorageReplica.Command> hints, AntiEntropyDriver antiEntropy) {
+      ActorRef<StorageReplica.Command> hints, AntiEntropyDriver antiEntropy, Supplier<String> incarnations) {
     super(PersistenceId.of("replikit-ll-" + keyspace.name(), self, "|"));
     this.ctx = ctx;
     this.keyspace = keyspace;
     this.self = self;
     this.hints = hints;
     this.antiEntropy = antiEntropy;
+    this.incarnations = incarnations;
   }
 
   @Override
   public State emptyState() {
-    return new State(HashTreePMap.empty(), 0);
+    return new State(HashTreePMap.empty(), 0, null);
   }
 
   @Override
-  public EventHandler<State, KeyStored> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, e) -> {
-      antiEntropy.stored(e.key(), e.set()); // replay rebuilds the trees, so they survive restarts
-      return new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded());
-    });
+  public EventHandler<State, StorageEvent> eventHandler() {
+    EventHandlerBuilder<State, StorageEvent> builder = newEventHandlerBuilder();
+    return builder.forAnyState()
+        .onEvent(KeyStored.class, (state, e) -> {
+          antiEntropy.stored(e.key(), e.set()); // replay rebuilds the trees, so they survive restarts
+          return new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded(),
+              state.incarnation());
+        })
+        .onEvent(IncarnationStarted.class, (state, e) -> new State(state.keys(), state.lwwDiscarded(),
+            e.incarnation()))
+        .build();
   }
 
   @Override
-  public CommandHandler<StorageReplica.Command, KeyStored, State> commandHandler() {
+  public CommandHandler<StorageReplica.Command, StorageEvent, State> commandHandler() {
     return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::handle);
   }
 
-  private Effect<KeyStored, State> handle(State state, StorageReplica.Command command) {
+  private Effect<StorageEvent, State> handle(State state, StorageReplica.Command command) {
+    if (Incarnation.mustStart(incarnations != null, state.journalEmpty())) {
+      // before anything can be journaled: a merge journaled first would make the journal look like one that holds
+      // this replica's history. The command comes back after the event, behind whatever arrived meanwhile: harmless,
+      // no request to a storage replica is ordered against another.
+      String incarnation = incarnations.get();
+      String problem = Incarnation.problem(incarnation);
+      if (problem != null) {
+        ctx.getLog().error("storage replica {} of keyspace {} cannot start a new incarnation ({}): it stops",
+            self, keyspace.name(), problem);
+        return Effect().stop();
+      }
+      ctx.getLog().info("storage replica {} of keyspace {} found its journal empty: it mints as {} from now on",
+          self, keyspace.name(), Incarnation.minterId(self, incarnation));
+      return Effect().persist((StorageEvent) new IncarnationStarted(incarnation))
+          .thenRun(s -> ctx.getSelf().tell(command));
+    }
     if (command instanceof HintedHandoff.Command hinted) {
       hints.tell(hinted); // a hinted key is not this node's key: it never touches this journal
       return Effect().none();
@@ -119,7 +162,8 @@ public final class StorageReplicaBehavior
         return refuse(put.key(), problem, put.replyTo());
       }
       VersionVector context = put.context() == null ? VersionVector.empty() : put.context();
-      DottedVersionVectorSet next = state.get(put.key()).update(context, put.value(), self, put.wallMillis());
+      DottedVersionVectorSet next = state.get(put.key()).update(context, put.value(),
+          Incarnation.minterId(self, state.incarnation()), put.wallMillis());
       return store(state, put.key(), next, put.replyTo());
     } else if (command instanceof StorageReplica.Replicate rep) {
       if (rep.replyTo() == null) {
@@ -162,7 +206,7 @@ public final class StorageReplicaBehavior
         }
       }
       status.replyTo().tell(new StorageReplica.Status(keyspace.name(), self, state.keys().size(), siblings,
-          state.lwwDiscarded()));
+          state.lwwDiscarded(), Incarnation.minterId(self, state.incarnation())));
       return Effect().none();
     }
     ctx.getLog().warn("storage replica {} of keyspace {} ignores unknown command type {}", self, keyspace.name(),
@@ -171,7 +215,7 @@ public final class StorageReplicaBehavior
   }
 
   /** Persists the key's new set (after last-write-wins, if the keyspace chose it) and answers it. */
-  private Effect<KeyStored, State> store(State state, String key, DottedVersionVectorSet next,
+  private Effect<StorageEvent, State> store(State state, String key, DottedVersionVectorSet next,
       akka.actor.typed.ActorRef<StorageReplica.StoreReply> replyTo) {
     int discarded = 0;
     if (keyspace.conflicts() == Keyspace.Conflicts.LAST_WRITE_WINS) {
@@ -185,13 +229,13 @@ public final class StorageReplicaBehavior
   }
 
   /** A batch of merges, journaled together; only the keys whose set changes are written. */
-  private Effect<KeyStored, State> storeBatch(State state, StorageReplica.ReplicateBatch batch) {
+  private Effect<StorageEvent, State> storeBatch(State state, StorageReplica.ReplicateBatch batch) {
     if (batch.replyTo() == null) {
       return Effect().none();
     }
     java.util.List<StorageReplica.KeySet> sets = batch.sets() == null ? java.util.List.of() : batch.sets();
     java.util.Map<String, DottedVersionVectorSet> next = new java.util.LinkedHashMap<>();
-    java.util.List<KeyStored> events = new java.util.ArrayList<>();
+    java.util.List<StorageEvent> events = new java.util.ArrayList<>();
     for (StorageReplica.KeySet ks : sets) {
       String problem = ks == null ? "a batch entry is missing" : problem(ks.key());
       if (problem == null && ks.set() == null) {
@@ -225,7 +269,7 @@ public final class StorageReplicaBehavior
     return Effect().persist(events).thenRun(s -> batch.replyTo().tell(reply));
   }
 
-  private Effect<KeyStored, State> refuse(String key, String reason,
+  private Effect<StorageEvent, State> refuse(String key, String reason,
       akka.actor.typed.ActorRef<StorageReplica.StoreReply> replyTo) {
     ctx.getLog().warn("storage replica {} of keyspace {} refuses a write of key {}: {}", self, keyspace.name(), key,
         reason);
