@@ -138,22 +138,23 @@ public final class ReplikitNode {
       hostedIds.addAll(rings.keySet());
       hostedIds.addAll(multiLeader.keySet());
       Map<String, io.replikit.multileader.ShardedMultiLeader> mlKeyspaces = new LinkedHashMap<>();
+      Map<String, io.replikit.sharding.ShardedRings> ringKeyspaces = new LinkedHashMap<>();
       ServedKeyspaces served = ServedKeyspaces.fromConfig(config, hostedIds);
       for (io.replikit.sharding.ShardedKeyspace ks : served.keyspaces()) {
         ServedKeyspaces.Family family = served.familyOf(ks.name());
         switch (family) {
           case MULTI_LEADER -> mlKeyspaces.put(ks.name(), io.replikit.multileader.ShardedMultiLeader.init(system, ks,
               MultiLeaderSettings.fromConfig(config), io.replikit.multileader.ConflictPolicy.lastWriteWins()));
-          case LEADERLESS -> throw new IllegalArgumentException(ServedKeyspaces.PATH + ": keyspace '" + ks.name()
-              + "': serve does not host sharded leaderless keyspaces yet; use replikit.serve.rings");
+          case LEADERLESS -> ringKeyspaces.put(ks.name(), io.replikit.sharding.ShardedRings.init(system, ks,
+              io.replikit.leaderless.Keyspace.fromConfig(ks.name(), config), AntiEntropySettings.fromConfig(config)));
           default -> keyspaces.put(ks.name(),
               io.replikit.sharding.ShardedReplicaGroups.init(system, ks, replicaSettings));
         }
         LOG.info("node {} hosts sharded keyspace {} ({}): {} partitions of {} replicas, at /kv/{}/{{key}}",
             settings.node(), ks.name(), family.label(), ks.partitions(), ks.replicas(), ks.name());
       }
-      if (!keyspaces.isEmpty() || !mlKeyspaces.isEmpty()) {
-        api.withSharded(new ShardedApi(system, keyspaces, mlKeyspaces, settings.maxBodyBytes(),
+      if (!keyspaces.isEmpty() || !mlKeyspaces.isEmpty() || !ringKeyspaces.isEmpty()) {
+        api.withSharded(new ShardedApi(system, keyspaces, mlKeyspaces, ringKeyspaces, settings.maxBodyBytes(),
             settings.readTimeout()));
       }
       if (!settings.auth().enabled()) {

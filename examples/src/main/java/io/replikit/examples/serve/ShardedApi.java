@@ -62,6 +62,7 @@ public final class ShardedApi extends AllDirectives {
   private final ActorSystem<?> system;
   private final Map<String, ShardedReplicaGroups> keyspaces;
   private final Map<String, io.replikit.multileader.ShardedMultiLeader> multiLeader;
+  private final Map<String, io.replikit.sharding.ShardedRings> rings;
   private final long maxBodyBytes;
   private final Duration readTimeout;
 
@@ -72,15 +73,20 @@ public final class ShardedApi extends AllDirectives {
    */
   public ShardedApi(ActorSystem<?> system, Map<String, ShardedReplicaGroups> keyspaces, long maxBodyBytes,
       Duration readTimeout) {
-    this(system, keyspaces, Map.of(), maxBodyBytes, readTimeout);
+    this(system, keyspaces, Map.of(), Map.of(), maxBodyBytes, readTimeout);
   }
 
-  /** @param multiLeader the keyspaces of multi-leader groups this node hosts, by name */
+  /**
+   * @param multiLeader the keyspaces of multi-leader groups this node hosts, by name
+   * @param rings the keyspaces of leaderless rings this node hosts, by name
+   */
   public ShardedApi(ActorSystem<?> system, Map<String, ShardedReplicaGroups> keyspaces,
-      Map<String, io.replikit.multileader.ShardedMultiLeader> multiLeader, long maxBodyBytes, Duration readTimeout) {
+      Map<String, io.replikit.multileader.ShardedMultiLeader> multiLeader,
+      Map<String, io.replikit.sharding.ShardedRings> rings, long maxBodyBytes, Duration readTimeout) {
     this.system = system;
     this.keyspaces = Map.copyOf(keyspaces);
     this.multiLeader = Map.copyOf(multiLeader);
+    this.rings = Map.copyOf(rings);
     this.maxBodyBytes = maxBodyBytes;
     this.readTimeout = readTimeout;
   }
@@ -133,7 +139,11 @@ public final class ShardedApi extends AllDirectives {
       ShardedReplicaGroups groups = keyspaces.get(name);
       if (groups == null) {
         io.replikit.multileader.ShardedMultiLeader ml = multiLeader.get(name);
-        return ml == null ? reject() : multiLeaderKv(ml, key);
+        if (ml != null) {
+          return multiLeaderKv(ml, key);
+        }
+        io.replikit.sharding.ShardedRings ring = rings.get(name);
+        return ring == null ? reject() : ringKv(ring, key);
       }
       return extractRequest(request -> concat(
           get(() -> completeWithFuture(noParams(request).orElseGet(() -> read(groups, key)))),
@@ -160,6 +170,50 @@ public final class ShardedApi extends AllDirectives {
                 ml.router().put(key, value))))),
         delete(() -> completeWithFuture(noParams(request).orElseGet(() ->
             mlWritten(ml, group, key, null, ml.router().delete(key)))))));
+  }
+
+  /**
+   * {@code /kv/{keyspace}/{key}} of a keyspace of leaderless rings: to a coordinator of the key's partition's ring
+   * (the next replica's when one is silent); {@code ?r=}, {@code ?w=} and {@code ?context=} and the answers as a
+   * served ring's.
+   */
+  private Route ringKv(io.replikit.sharding.ShardedRings ring, String key) {
+    int partition = ring.keyspace().partitionOf(key);
+    String group = ring.keyspace().groupId(partition);
+    // n is the ring's R; w and r default to the template's
+    io.replikit.leaderless.Keyspace template =
+        io.replikit.sharding.ShardedRings.partitionKeyspace(ring.keyspace(), ring.template(), partition);
+    String what = "ring " + group + " of keyspace " + ring.keyspace().name();
+    return extractRequest(request -> concat(
+        get(() -> completeWithFuture(params(request, RingApi.READ_PARAMS, q -> {
+          int r = RingApi.quorum(q, "r", template, what);
+          return ring.router().get(key, new io.replikit.leaderless.Coordinator.Quorum(0, r))
+              .thenApply(reply -> RingApi.getAnswer(group, key, r, ring.router().preferred(partition).value(), reply));
+        }))),
+        put(() -> withBody(request, value -> params(request, RingApi.WRITE_PARAMS, q -> {
+          int w = RingApi.quorum(q, "w", template, what);
+          return ring.router().put(key, RingApi.parseContext(q.get("context")), value,
+                  new io.replikit.leaderless.Coordinator.Quorum(w, 0))
+              .thenApply(reply -> RingApi.putAnswer(group, key, false, w, ring.router().preferred(partition).value(),
+                  reply));
+        }))),
+        delete(() -> completeWithFuture(params(request, RingApi.WRITE_PARAMS, q -> {
+          int w = RingApi.quorum(q, "w", template, what);
+          return ring.router().put(key, RingApi.parseContext(q.get("context")), null,
+                  new io.replikit.leaderless.Coordinator.Quorum(w, 0))
+              .thenApply(reply -> RingApi.putAnswer(group, key, true, w, ring.router().preferred(partition).value(),
+                  reply));
+        })))));
+  }
+
+  /** The query's parameters (each known, given once, well-formed) to {@code then}; 400 naming what was wrong. */
+  private static CompletionStage<HttpResponse> params(HttpRequest request, Set<String> allowed,
+      java.util.function.Function<Map<String, String>, CompletionStage<HttpResponse>> then) {
+    try {
+      return then.apply(RingApi.query(request, allowed));
+    } catch (IllegalArgumentException e) {
+      return done(error(StatusCodes.BAD_REQUEST, e.getMessage()));
+    }
   }
 
   private static CompletionStage<HttpResponse> mlWritten(io.replikit.multileader.ShardedMultiLeader ml, String group,
@@ -287,6 +341,9 @@ public final class ShardedApi extends AllDirectives {
     for (io.replikit.multileader.ShardedMultiLeader ml : new java.util.TreeMap<>(multiLeader).values()) {
       perKeyspace.add(rows(ml.typeKey(), id -> multiLeaderJson(ml, id)));
     }
+    for (io.replikit.sharding.ShardedRings ring : new java.util.TreeMap<>(rings).values()) {
+      perKeyspace.add(rows(ring.groups().typeKey(), id -> ringJson(ring, id)));
+    }
     return CompletableFuture.allOf(perKeyspace.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
       ArrayNode out = JSON.arrayNode();
       perKeyspace.forEach(f -> f.join().forEach(out::add));
@@ -350,6 +407,26 @@ public final class ShardedApi extends AllDirectives {
           row.put("conflicts", st.conflicts());
           ObjectNode byResolution = row.putObject("conflictsByResolution");
           new java.util.TreeMap<>(st.conflictsByResolution()).forEach(byResolution::put);
+          return row;
+        })
+        .exceptionally(e -> {
+          row.put("error", "replica " + entityId + " did not answer within " + readTimeout.toMillis() + " ms");
+          return row;
+        });
+  }
+
+  private CompletionStage<JsonNode> ringJson(io.replikit.sharding.ShardedRings ring, String entityId) {
+    int[] slot = new int[2];
+    ObjectNode row = row(ring.keyspace(), "leaderless", entityId, slot);
+    return ring.replica(slot[0], slot[1]).<io.replikit.leaderless.StorageReplica.Status>ask(
+            io.replikit.sharding.ShardedRings.GetReplicaStatus::new, readTimeout)
+        .<JsonNode>thenApply(st -> {
+          row.put("mintsAs", st.mintsAs());
+          row.put("keys", st.keys());
+          row.put("siblingKeys", st.siblingKeys());
+          row.put("n", ring.keyspace().replicas());
+          row.put("w", ring.template().w());
+          row.put("r", ring.template().r());
           return row;
         })
         .exceptionally(e -> {

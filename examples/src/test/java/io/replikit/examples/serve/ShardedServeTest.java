@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * Three {@code replikit serve} nodes in one JVM, each with a journal of its own, host the sharded keyspace
  * {@code carts} (4 partitions of 3 replicas): every node holds one replica of each group, any node takes a key's
  * reads and writes and routes them to the key's leader, and {@code /status} lists each node's replicas. A second
- * keyspace, {@code profiles}, is of multi-leader groups: any node routes a key's writes to its home leader.
+ * keyspace, {@code profiles}, is of multi-leader groups: any node routes a key's writes to its home leader; a third,
+ * {@code sessions}, of leaderless rings: any node's request reaches a coordinator of the key's ring.
  */
 class ShardedServeTest {
   private static final int PARTITIONS = 4;
@@ -40,7 +41,8 @@ class ShardedServeTest {
         "  node = " + node + ", port = 0, http-port = 0, seed-nodes = [" + seeds + "]",
         "  management.enabled = off",
         "  sharding.keyspaces = [{ name = carts, partitions = " + PARTITIONS + ", replicas = 3 },",
-        "    { name = profiles, family = multi-leader, partitions = 2, replicas = 3 }]",
+        "    { name = profiles, family = multi-leader, partitions = 2, replicas = 3 },",
+        "    { name = sessions, family = leaderless, partitions = 2, replicas = 3 }]",
         "}",
         "replikit.journal { kind = h2-memory, h2-memory.name = sharded-serve-" + node + " }",
         "replikit.single-leader { heartbeat-interval = 100ms, follower-timeout = 500ms, failover-timeout = 1s }",
@@ -129,9 +131,14 @@ class ShardedServeTest {
       JsonNode all = call(i, "GET", "/status", null).body().path("sharded");
       List<JsonNode> sharded = new ArrayList<>();
       int profiles = 0;
+      int sessions = 0;
       for (JsonNode r : all) {
         if (r.path("keyspace").asText().equals("carts")) {
           sharded.add(r);
+        } else if (r.path("keyspace").asText().equals("sessions")) {
+          assertEquals("leaderless", r.path("family").asText(), r.toString());
+          assertTrue(r.path("mintsAs").asText().matches("r[0-2]~.+"), "a new ring's replicas incarnate: " + r);
+          sessions++;
         } else {
           assertEquals("profiles", r.path("keyspace").asText(), r.toString());
           assertEquals("multi-leader", r.path("family").asText(), r.toString());
@@ -140,6 +147,7 @@ class ShardedServeTest {
       }
       assertEquals(PARTITIONS, sharded.size(), "n" + (i + 1) + " hosts one replica of each group: " + all);
       assertEquals(2, profiles, "and one replica of each profiles group: " + all);
+      assertEquals(2, sessions, "and one replica of each sessions ring: " + all);
       for (JsonNode r : sharded) {
         assertEquals("single-leader", r.path("family").asText(), r.toString());
         assertTrue(Set.of("leader", "follower").contains(r.path("role").asText()), r.toString());
@@ -186,6 +194,27 @@ class ShardedServeTest {
     KvClient.Response deleted = call(1, "DELETE", "/kv/profiles/alice", null);
     assertEquals(200, deleted.status(), deleted.toString());
     assertTrue(deleted.body().path("deleted").asBoolean(), deleted.toString());
+  }
+
+  @Test
+  void aLeaderlessKeyspaceTakesQuorumWritesAndReadsOfAKeyFromAnyNode() {
+    // a coordinator reaches the other nodes' replicas once the Receptionist listed them there
+    Poll.until(Duration.ofSeconds(30), "a write of session s1 reaches its quorum", () ->
+        call(0, "PUT", "/kv/sessions/s1", "{\"user\":\"ann\"}").status() == 200);
+    KvClient.Response read = call(2, "GET", "/kv/sessions/s1?r=3", null);
+    assertEquals(200, read.status(), read.toString());
+    assertEquals("ann", read.body().path("value").path("user").asText(), read.toString());
+    assertEquals(3, read.body().path("answered").asInt(), "every replica holds it after w = 2: " + read);
+    String context = read.body().path("context").asText();
+    KvClient.Response next = call(1, "PUT", "/kv/sessions/s1?context=" + context, "{\"user\":\"bob\"}");
+    assertEquals(200, next.status(), next.toString());
+    KvClient.Response after = call(0, "GET", "/kv/sessions/s1", null);
+    assertEquals(1, after.body().path("siblings").asInt(), "the write that read first replaced it: " + after);
+    assertEquals("bob", after.body().path("value").path("user").asText(), after.toString());
+    KvClient.Response tooMany = call(0, "GET", "/kv/sessions/s1?r=4", null);
+    assertEquals(400, tooMany.status(), tooMany.toString());
+    assertTrue(tooMany.body().path("error").asText().contains("between 1 and n = 3"), tooMany.toString());
+    assertEquals(404, call(1, "GET", "/kv/sessions/nobody", null).status());
   }
 
   @Test
