@@ -14,6 +14,7 @@
     samples: new Map(),  // "group/follower" -> [{t, entries, millis}] over the last minute
     applied: new Map(),  // multi-leader id -> last applied counters, to show changes flowing
     graphs: new Map(),   // "kind/id" -> the svg of a graph, kept across updates so flows can run
+    down: null,          // node names the cluster view shows unreachable, leaving or gone (null: no view)
   };
 
   function el(tag, attrs, ...children) {
@@ -95,6 +96,7 @@
     document.getElementById('updated').textContent = 'updated ' + time(Date.now());
     if (s.node) document.getElementById('node').textContent = s.node;
     renderCluster(s.cluster);
+    state.down = downNodes(s.cluster);
     const now = Date.now();
     renderList('groups', Array.isArray(s.groups) ? s.groups : [], g => g.groupId, 'group', (g, card) => renderGroup(g, card, now),
       'none hosted on this node');
@@ -165,6 +167,23 @@
       return el('li', { class: classes, 'data-node': m.node || m.address, title: m.address },
         (m.node || m.address) + ' · ' + m.status + (m.reachable === false ? ' · unreachable' : ''));
     }));
+  }
+
+  // the nodes a graph draws as down: unreachable, on their way out, or no longer members (only when the members are
+  // known, so that a missing cluster view does not paint every node red)
+  function downNodes(cluster) {
+    if (!cluster || cluster.error || !Array.isArray(cluster.members) || cluster.members.length === 0) return null;
+    const up = new Set(), down = new Set();
+    for (const m of cluster.members) {
+      if (!m.node) continue;
+      if (m.reachable === false || ['Leaving', 'Exiting', 'Down', 'Removed'].includes(m.status)) down.add(m.node);
+      else up.add(m.node);
+    }
+    return { up, down };
+  }
+
+  function isDown(node) {
+    return state.down !== null && (state.down.down.has(node) || !state.down.up.has(node));
   }
 
   // --- single-leader ---
@@ -297,25 +316,35 @@
     const signature = JSON.stringify([members, edges, self]);
     let g = state.graphs.get(key);
     if (g && g.signature === signature) return g;
-    const root = svg('svg', { class: 'graph', width: w, height: h, viewBox: `0 0 ${w} ${h}` });
+    const root = svg('svg', { class: 'graph', width: w, height: h, viewBox: `0 0 ${w} ${h}`, 'data-graph': key, 'data-flows': 0 });
     const pos = positions(members, w, h);
     const edgeLayer = svg('g'), flowLayer = svg('g'), nodeLayer = svg('g');
     for (const [a, b] of edges) {
       const p = pos.get(a), q = pos.get(b);
       edgeLayer.append(svg('line', { class: 'edge', x1: p.x, y1: p.y, x2: q.x, y2: q.y, 'data-edge': a + '-' + b }));
     }
-    const labels = new Map();
+    const labels = new Map(), circles = new Map();
     for (const m of members) {
       const p = pos.get(m);
-      nodeLayer.append(svg('circle', { class: 'member' + (m === self ? ' self' : ''), cx: p.x, cy: p.y, r: 18, 'data-member': m }));
+      const circle = svg('circle', { class: 'member' + (m === self ? ' self' : ''), cx: p.x, cy: p.y, r: 18, 'data-member': m });
+      nodeLayer.append(circle);
+      circles.set(m, circle);
       const t = svg('text', { x: p.x, y: p.y }); t.textContent = m; nodeLayer.append(t);
-      const badge = svg('text', { class: 'badge', x: p.x, y: p.y + 28 }); nodeLayer.append(badge);
+      const badge = svg('text', { class: 'badge', x: p.x, y: p.y + 28, 'data-member': m }); nodeLayer.append(badge);
       labels.set(m, badge);
     }
     root.append(edgeLayer, flowLayer, nodeLayer);
-    g = { signature, root, pos, flowLayer, labels, edges };
+    g = { signature, root, pos, flowLayer, labels, circles, edges, flows: 0 };
     state.graphs.set(key, g);
     return g;
+  }
+
+  // every render: which members the cluster view shows down (the svg itself is kept)
+  function markDown(g) {
+    for (const [m, circle] of g.circles) {
+      circle.classList.toggle('down', isDown(m));
+      circle.setAttribute('aria-label', m + (isDown(m) ? ' (down)' : ''));
+    }
   }
 
   // the shortest path along the topology's edges, which is how a change travels from its origin
@@ -344,6 +373,8 @@
     const motion = svg('animateMotion', { dur: (0.6 * (path.length - 1)) + 's', path: d, fill: 'freeze' });
     dot.append(motion);
     g.flowLayer.append(dot);
+    // a count that outlives the dots, for a reader (or a test) that looks after the dot has gone
+    g.root.setAttribute('data-flows', ++g.flows);
     if (motion.beginElement) motion.beginElement();
     setTimeout(() => dot.remove(), 700 * path.length);
   }
@@ -352,6 +383,7 @@
     const members = Array.isArray(m.members) ? m.members.map(String) : [];
     const edges = edgesOf(m.topology, members);
     const g = graph('multi/' + m.id, members, edges, m.replica, 260, 220);
+    markDown(g);
     const before = state.applied.get(m.id);
     const applied = m.applied || {};
     if (before) {
@@ -376,13 +408,14 @@
           el('td', { text: c.resolution }), el('td', { text: c.winner }), el('td', { text: c.atMillis ? time(c.atMillis) : '' })))))
       : el('p', { class: 'empty', text: 'no recent conflicts' });
     card.replaceChildren(el('h3', {}, m.id + ' ', el('span', { class: 'family', text: 'multi-leader · ' + m.topology })),
-      facts, g.root, el('p', { class: 'legend', text: '↓n: changes applied here from that origin; a dot runs along the edges when one arrives' }), conflicts);
+      facts, g.root, el('p', { class: 'legend', text: '↓n: changes applied here from that origin; a dot runs along the edges when one arrives; a red dashed node is unreachable or gone' }), conflicts);
   }
 
   function renderRing(r, card) {
     const nodes = Array.isArray(r.nodes) ? r.nodes.map(String) : [];
     const edges = edgesOf('circular', nodes);
     const g = graph('ring/' + r.id, nodes, edges, r.node, 260, 220);
+    markDown(g);
     const byTarget = (r.hints && r.hints.byTarget) || {};
     for (const [n, badge] of g.labels) badge.textContent = byTarget[n] ? byTarget[n] + ' hint' + (byTarget[n] === 1 ? '' : 's') : '';
     const c = r.coordinator || {}, rep = r.replica || {}, ae = r.antiEntropy || {};
@@ -393,7 +426,7 @@
       fact('hints waiting', r.hints ? r.hints.waiting : null, 'hints'),
       fact('anti-entropy exchanges', ae.exchanges), fact('keys repaired', ae.keysRepaired, 'repaired'));
     card.replaceChildren(el('h3', {}, r.id + ' ', el('span', { class: 'family', text: 'leaderless ring' })), facts, g.root,
-      el('p', { class: 'legend', text: 'under a node: hints this node holds for it while it is unreachable' }));
+      el('p', { class: 'legend', text: 'under a node: hints this node holds for it while it is unreachable; a red dashed node is unreachable or gone' }));
   }
 
   document.getElementById('show-writes').addEventListener('change', ev =>

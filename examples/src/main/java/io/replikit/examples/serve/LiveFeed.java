@@ -32,6 +32,9 @@ import java.util.Set;
  *       reports in both snapshots changed its {@code state}; {@value #WRITES_APPLIED} when {@code appliedPosition}
  *       grew; {@value #DIVERGENT} when {@code divergentWrites} grew; {@value #REPLICATION_ERROR} when
  *       {@code replicationError} became set or changed.
+ *   <li>{@code sharded} (this node's replicas of sharded keyspaces, by keyspace, partition and replica; family
+ *       {@code sharded}, events named by the partition's {@code group}): the same rules as {@code groups}. A row that
+ *       appears (a replica placed here anew) only sets its baseline.
  *   <li>{@code multiLeader} (by {@code id}): {@value #CONFLICT} for each entry of {@code recentConflicts} not in the
  *       previous snapshot (and one more for conflicts the {@code conflicts} counter shows beyond them);
  *       {@value #WRITES_APPLIED} when an origin's {@code applied} counter grew.
@@ -74,8 +77,10 @@ public final class LiveFeed {
    * @param seq position in this feed, from 1, only growing
    * @param atMillis when the snapshot that showed it was taken (epoch millis)
    * @param kind one of the constants of {@link LiveFeed}
-   * @param family {@code single-leader}, {@code multi-leader}, {@code leaderless} or {@code cluster}
-   * @param id the group, topology or ring it is about (the node name for {@code member})
+   * @param family {@code single-leader}, {@code sharded} (a replica of a sharded keyspace's partition),
+   *     {@code multi-leader}, {@code leaderless} or {@code cluster}
+   * @param id the group, topology or ring it is about (a sharded partition's group, e.g. {@code users-p3}; the node
+   *     name for {@code member})
    * @param text one line for a person
    * @param details the figures behind the text (old and new leader, counts)
    */
@@ -171,15 +176,15 @@ public final class LiveFeed {
       return now;
     }
     ObjectNode copy = ((ObjectNode) now).deepCopy();
-    for (String array : List.of("groups", "multiLeader", "rings")) {
-      JsonNode entries = copy.path(array);
+    for (Entries kind : Entries.values()) {
+      JsonNode entries = copy.path(kind.array);
       if (!entries.isArray()) {
         continue;
       }
-      Map<String, JsonNode> previous = byId(before.path(array), idField(array));
+      Map<String, JsonNode> previous = kind.byKey(before.path(kind.array));
       for (int i = 0; i < entries.size(); i++) {
         JsonNode entry = entries.get(i);
-        String id = idOf(entry, idField(array));
+        String id = kind.key(entry);
         if (entry.has("error") && previous.containsKey(id)) {
           ((com.fasterxml.jackson.databind.node.ArrayNode) entries).set(i, previous.get(id));
         }
@@ -192,33 +197,68 @@ public final class LiveFeed {
   static List<Change> diff(JsonNode before, JsonNode after) {
     List<Change> changes = new ArrayList<>();
     members(before.path("cluster").path("members"), after.path("cluster").path("members"), changes);
-    Map<String, JsonNode> groupsBefore = byId(before.path("groups"), "groupId");
-    for (JsonNode g : after.path("groups")) {
-      JsonNode b = groupsBefore.get(idOf(g, "groupId"));
-      if (b != null && !g.has("error") && !b.has("error")) {
-        singleLeader(b, g, changes);
-      }
-    }
-    Map<String, JsonNode> multiBefore = byId(before.path("multiLeader"), "id");
-    for (JsonNode m : after.path("multiLeader")) {
-      JsonNode b = multiBefore.get(idOf(m, "id"));
-      if (b != null && !m.has("error") && !b.has("error")) {
-        multiLeader(b, m, changes);
-      }
-    }
-    Map<String, JsonNode> ringsBefore = byId(before.path("rings"), "id");
-    for (JsonNode r : after.path("rings")) {
-      JsonNode b = ringsBefore.get(idOf(r, "id"));
-      if (b != null && !r.has("error") && !b.has("error")) {
-        ring(b, r, changes);
+    for (Entries kind : Entries.values()) {
+      Map<String, JsonNode> was = kind.byKey(before.path(kind.array));
+      for (JsonNode now : after.path(kind.array)) {
+        JsonNode b = was.get(kind.key(now));
+        if (b != null && !now.has("error") && !b.has("error")) {
+          switch (kind) {
+            case GROUPS -> singleLeader("single-leader", now.path("groupId").asText(), now.path("groupId").asText(),
+                b, now, changes);
+            case SHARDED -> singleLeader("sharded", now.path("group").asText(), now.path("keyspace").asText()
+                + " partition " + now.path("partition").asText(), b, now, changes);
+            case MULTI_LEADER -> multiLeader(b, now, changes);
+            case RINGS -> ring(b, now, changes);
+          }
+        }
       }
     }
     return changes;
   }
 
-  private static void singleLeader(JsonNode before, JsonNode after, List<Change> changes) {
-    String group = after.path("groupId").asText();
-    String family = "single-leader";
+  /**
+   * The arrays of a {@code GET /status} body that are diffed, and what identifies an entry across snapshots: a
+   * sharded keyspace's row is one replica of one partition (another replica of the same group may have been placed
+   * here before it).
+   */
+  private enum Entries {
+    GROUPS("groups"), SHARDED("sharded"), MULTI_LEADER("multiLeader"), RINGS("rings");
+
+    final String array;
+
+    Entries(String array) {
+      this.array = array;
+    }
+
+    String key(JsonNode entry) {
+      return switch (this) {
+        case GROUPS -> entry.path("groupId").asText();
+        case SHARDED -> entry.path("keyspace").asText() + "-p" + entry.path("partition").asText() + "-"
+            + entry.path("replica").asText();
+        default -> entry.path("id").asText();
+      };
+    }
+
+    Map<String, JsonNode> byKey(JsonNode entries) {
+      Map<String, JsonNode> byKey = new LinkedHashMap<>();
+      if (entries.isArray()) {
+        for (JsonNode e : entries) {
+          byKey.put(key(e), e);
+        }
+      }
+      return byKey;
+    }
+  }
+
+  /**
+   * A single-leader replica, hosted as a group ({@code groups}) or as one replica of a sharded keyspace's partition
+   * ({@code sharded}: the same fields, with {@code group} for {@code groupId}).
+   *
+   * @param id the group the events are about
+   * @param group how their texts name it
+   */
+  private static void singleLeader(String family, String id, String group, JsonNode before, JsonNode after,
+      List<Change> changes) {
     String oldLeader = text(before.path("leader"));
     String newLeader = text(after.path("leader"));
     long oldEpoch = before.path("epoch").asLong();
@@ -242,7 +282,7 @@ public final class LiveFeed {
               ? group + ": " + newLeader + " leads again, epoch " + lastKnownEpoch + " -> " + newEpoch
               : group + ": new leader " + newLeader + " (was " + lastKnown + "), epoch " + lastKnownEpoch + " -> "
                   + newEpoch;
-      changes.add(new Change(LEADER_CHANGED, family, group, text, d));
+      changes.add(new Change(LEADER_CHANGED, family, id, text, d));
     }
     long oldApplied = before.path("appliedPosition").asLong();
     long newApplied = after.path("appliedPosition").asLong();
@@ -251,11 +291,12 @@ public final class LiveFeed {
       d.put("from", oldApplied);
       d.put("to", newApplied);
       d.put("count", newApplied - oldApplied);
-      changes.add(new Change(WRITES_APPLIED, family, group, group + ": " + (newApplied - oldApplied) + " applied "
+      changes.add(new Change(WRITES_APPLIED, family, id, group + ": " + (newApplied - oldApplied) + " applied "
           + "on " + after.path("replica").asText() + " (position " + oldApplied + " -> " + newApplied + ")", d));
     }
     if ("leader".equals(before.path("role").asText()) && "leader".equals(after.path("role").asText())) {
-      Map<String, JsonNode> followers = byId(before.path("followers"), "id");
+      Map<String, JsonNode> followers = new LinkedHashMap<>();
+      before.path("followers").forEach(f -> followers.put(f.path("id").asText(), f));
       for (JsonNode f : after.path("followers")) {
         JsonNode was = followers.get(f.path("id").asText());
         if (was == null) {
@@ -268,7 +309,7 @@ public final class LiveFeed {
           d.put("follower", f.path("id").asText());
           d.put("from", from);
           d.put("to", to);
-          changes.add(new Change(FOLLOWER_STATE, family, group, group + ": follower " + f.path("id").asText()
+          changes.add(new Change(FOLLOWER_STATE, family, id, group + ": follower " + f.path("id").asText()
               + " " + from + " -> " + to, d));
         }
       }
@@ -279,16 +320,16 @@ public final class LiveFeed {
       ObjectNode d = JSON.objectNode();
       d.put("count", newDivergent - oldDivergent);
       d.put("total", newDivergent);
-      changes.add(new Change(DIVERGENT, family, group, group + ": " + after.path("replica").asText() + " set aside "
+      changes.add(new Change(DIVERGENT, family, id, group + ": " + after.path("replica").asText() + " set aside "
           + (newDivergent - oldDivergent) + " divergent write(s) the new leader never had (see GET /admin/divergent/"
-          + group + ")", d));
+          + id + ")", d));
     }
     String oldError = text(before.path("replicationError"));
     String newError = text(after.path("replicationError"));
     if (newError != null && !newError.equals(oldError)) {
       ObjectNode d = JSON.objectNode();
       d.put("error", newError);
-      changes.add(new Change(REPLICATION_ERROR, family, group, group + ": replication error on "
+      changes.add(new Change(REPLICATION_ERROR, family, id, group + ": replication error on "
           + after.path("replica").asText() + ": " + newError, d));
     }
   }
@@ -419,24 +460,6 @@ public final class LiveFeed {
       byName.put(name, m);
     }
     return byName;
-  }
-
-  private static String idField(String array) {
-    return array.equals("groups") ? "groupId" : "id";
-  }
-
-  private static Map<String, JsonNode> byId(JsonNode entries, String field) {
-    Map<String, JsonNode> byId = new LinkedHashMap<>();
-    if (entries.isArray()) {
-      for (JsonNode e : entries) {
-        byId.put(idOf(e, field), e);
-      }
-    }
-    return byId;
-  }
-
-  private static String idOf(JsonNode entry, String field) {
-    return entry.path(field).asText();
   }
 
   private static String text(JsonNode node) {

@@ -32,6 +32,7 @@ final class HeadlessChromium implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
   private String session;
+  private final ArrayNode consoleSeen = MAPPER.createArrayNode();
 
   private HeadlessChromium(Process driver, String base) {
     this.driver = driver;
@@ -144,13 +145,19 @@ final class HeadlessChromium implements AutoCloseable {
     }
   }
 
-  /** The browser console's entries so far (errors of the page's script show here), best effort. */
-  String console() {
+  /**
+   * The browser console's entries since the session began (errors of the page's script show here), best effort.
+   * chromedriver hands each entry out once, so they are kept here: a failure message that read them earlier does not
+   * hide them from a later check.
+   */
+  synchronized String console() {
     try {
-      return call("POST", "/session/" + session + "/se/log", MAPPER.createObjectNode().put("type", "browser"))
-          .path("value").toString();
+      JsonNode fresh = call("POST", "/session/" + session + "/se/log", MAPPER.createObjectNode().put("type",
+          "browser")).path("value");
+      fresh.forEach(consoleSeen::add);
+      return consoleSeen.toString();
     } catch (IOException | RuntimeException e) {
-      return "(console not available: " + e + ")";
+      return consoleSeen + " (console not available now: " + e + ")";
     }
   }
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The live page's timeline, from successive {@code GET /status} bodies: a failover through an election, followers
- * changing state, writes applied, divergent writes and replication errors of a single-leader group; new conflicts
+ * changing state, writes applied, divergent writes and replication errors of a single-leader group, and the same
+ * for this node's replicas of a sharded keyspace's partitions; new conflicts
  * and changes from other origins of a multi-leader group and hints and repairs of a leaderless ring (fixtures in
  * {@code src/test/resources/live/} in the shape {@code serve} gives them); members going unreachable; a missed poll;
  * and the bounded history a late page is sent.
@@ -198,6 +199,44 @@ class LiveFeedTest {
     assertEquals(2, events.size(), events.toString());
     // the hints delivered: the count falls back, which is news too
     assertEquals(1, ofKind(feed.observe(fixture("rings-before.json"), 2000), LiveFeed.HINTS).size());
+  }
+
+  @Test
+  void aShardedPartitionsReplicaGetsTheGroupsEventsNamedByItsPartition() {
+    LiveFeed feed = new LiveFeed();
+    feed.observe(fixture("sharded-before.json"), 1000);
+    List<LiveFeed.Event> events = feed.observe(fixture("sharded-after.json"), 1500);
+    events.forEach(e -> assertEquals("sharded", e.family(), e.toString()));
+
+    List<LiveFeed.Event> leaders = ofKind(events, LiveFeed.LEADER_CHANGED);
+    assertEquals(1, leaders.size(), events.toString());
+    assertEquals("users-p0", leaders.get(0).id());
+    assertEquals("users partition 0: new leader r2 (was r0), epoch 1 -> 2", leaders.get(0).text());
+    assertEquals("r0", leaders.get(0).details().path("oldLeader").asText());
+    assertEquals(2, leaders.get(0).details().path("newEpoch").asLong());
+
+    List<LiveFeed.Event> states = ofKind(events, LiveFeed.FOLLOWER_STATE);
+    assertEquals(1, states.size(), events.toString());
+    assertEquals("users-p1", states.get(0).id());
+    assertEquals("users partition 1: follower r2 streaming -> silent", states.get(0).text());
+
+    List<LiveFeed.Event> writes = ofKind(events, LiveFeed.WRITES_APPLIED);
+    assertEquals(1, writes.size(), events.toString());
+    assertEquals("users-p1", writes.get(0).id());
+    assertEquals(2, writes.get(0).details().path("count").asLong());
+    assertTrue(writes.get(0).text().contains("2 applied on r0 (position 7 -> 9)"), writes.get(0).text());
+    // partition 2 did not answer (no change) and partition 3 was placed here anew (its baseline): nothing else
+    assertEquals(3, events.size(), events.toString());
+
+    ObjectNode next = (ObjectNode) fixture("sharded-after.json");
+    ArrayNode rows = (ArrayNode) next.path("sharded");
+    rows.set(2, ((ObjectNode) fixture("sharded-before.json").path("sharded").get(2)).put("appliedPosition", 4));
+    ((ObjectNode) rows.get(3)).put("appliedPosition", 12).put("rejoining", false);
+    List<LiveFeed.Event> later = feed.observe(next, 2000);
+    assertEquals(List.of("users-p2", "users-p3"), later.stream().map(LiveFeed.Event::id).toList(), later.toString());
+    assertEquals(List.of(LiveFeed.WRITES_APPLIED, LiveFeed.WRITES_APPLIED),
+        later.stream().map(LiveFeed.Event::kind).toList());
+    assertEquals(2, later.get(0).details().path("from").asLong(), "compared with the last good row: " + later);
   }
 
   @Test
