@@ -135,18 +135,41 @@
     if (entries.length > 0 && placeholder) placeholder.remove();
   }
 
-  // one row per replica of a sharded keyspace placed on this node (GET /status 'sharded')
+  // one row per replica of a sharded keyspace placed on this node (GET /status 'sharded'); a multi-leader replica
+  // shows the incarnation it writes as and the changes it applied, a leaderless one the incarnation it mints as
   function renderSharded(rows) {
     document.getElementById('sharded').hidden = rows.length === 0;
-    const head = el('tr', {}, ...['keyspace', 'partition', 'replica', 'role', 'epoch', 'leader', 'applied', 'last']
-      .map(h => el('th', { text: h })));
-    const body = rows.map(r => el('tr', { 'data-group': r.group },
-      el('td', { text: r.keyspace }), el('td', { text: r.partition }), el('td', { text: r.replica }),
-      el('td', { text: r.error ? 'no answer' : r.role + (r.rejoining ? ' (rejoining)' : '') }),
-      el('td', { text: r.epoch === undefined ? '' : r.epoch }),
-      el('td', { text: r.leader === null || r.leader === undefined ? 'none' : r.leader }),
-      el('td', { text: r.appliedPosition === undefined ? '' : r.appliedPosition }),
-      el('td', { text: r.lastPosition === undefined ? '' : r.lastPosition })));
+    const head = el('tr', {}, ...['keyspace', 'partition', 'replica', 'role', 'epoch', 'leader', 'applied', 'last',
+      'family'].map(h => el('th', { text: h })));
+    const shown = v => (v === undefined || v === null ? '' : v);
+    const body = rows.map(r => {
+      const family = r.family || 'single-leader';
+      let role;
+      let applied;
+      let last;
+      if (r.error) {
+        role = 'no answer';
+      } else if (family === 'multi-leader') {
+        role = 'leader as ' + r.writesAs;
+        applied = Object.values(r.applied || {}).reduce((a, b) => a + b, 0);
+        last = r.pending ? r.pending + ' pending' : '';
+      } else if (family === 'leaderless') {
+        role = 'replica as ' + r.mintsAs;
+        applied = r.keys + ' keys';
+        last = r.siblingKeys ? r.siblingKeys + ' with siblings' : '';
+      } else {
+        role = r.role + (r.rejoining ? ' (rejoining)' : '');
+        applied = r.appliedPosition;
+        last = r.lastPosition;
+      }
+      const leader = family === 'single-leader' ? (r.leader === null || r.leader === undefined ? 'none' : r.leader)
+        : 'every replica';
+      return el('tr', { 'data-group': r.group, 'data-family': family },
+        el('td', { text: r.keyspace }), el('td', { text: r.partition }), el('td', { text: r.replica }),
+        el('td', { text: role }), el('td', { text: shown(r.epoch) }),
+        el('td', { text: family === 'leaderless' ? 'none (leaderless)' : leader }),
+        el('td', { text: shown(applied) }), el('td', { text: shown(last) }), el('td', { text: family }));
+    });
     document.getElementById('sharded-replicas').replaceChildren(el('table', { class: 'followers' }, head, ...body));
   }
 

@@ -205,8 +205,13 @@ public final class LiveFeed {
           switch (kind) {
             case GROUPS -> singleLeader("single-leader", now.path("groupId").asText(), now.path("groupId").asText(),
                 b, now, changes);
-            case SHARDED -> singleLeader("sharded", now.path("group").asText(), now.path("keyspace").asText()
-                + " partition " + now.path("partition").asText(), b, now, changes);
+            case SHARDED -> {
+              // multi-leader and leaderless rows have no leader or log position to diff
+              if (now.path("family").asText("single-leader").equals("single-leader")) {
+                singleLeader("sharded", now.path("group").asText(), now.path("keyspace").asText()
+                    + " partition " + now.path("partition").asText(), b, now, changes);
+              }
+            }
             case MULTI_LEADER -> multiLeader(b, now, changes);
             case RINGS -> ring(b, now, changes);
           }

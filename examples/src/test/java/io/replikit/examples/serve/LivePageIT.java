@@ -112,7 +112,9 @@ class LivePageIT {
         "  multi-leader = [{ id = " + MULTI + ", members = [" + String.join(", ", NODES) + "], topology = all-to-all }]",
         "  rings = [{ id = " + RING + ", nodes = [" + String.join(", ", NODES) + "], n = 2, w = 2, r = 2,"
             + " sloppy-quorum = on }]",
-        "  sharding.keyspaces = [{ name = " + KEYSPACE + ", partitions = 1, replicas = " + NODES.size() + " }]",
+        "  sharding.keyspaces = [{ name = " + KEYSPACE + ", partitions = 1, replicas = " + NODES.size() + " },",
+        "    { name = prefs, family = multi-leader, partitions = 1, replicas = " + NODES.size() + " },",
+        "    { name = tokens, family = leaderless, partitions = 1, replicas = " + NODES.size() + " }]",
         "}", ""));
     cluster = LocalCluster.start(new LocalCluster.Options(jar, work, NODES.size(), GROUP, "semi-sync", "1s",
         LocalCluster.Options.smallJvm(), List.of("--config", families.toString())));
@@ -189,8 +191,19 @@ class LivePageIT {
               row = r;
             }
           }
-          // cells: keyspace, partition, replica, role, epoch, leader, applied, last
-          return row != null && KEYSPACE.equals(row.path("cells").path(0).asText())
+          // cells: keyspace, partition, replica, role, epoch, leader, applied, last, family; the other families'
+          // replicas are rows too, named by the incarnation they write as
+          boolean families = false;
+          boolean mintsAs = false;
+          for (JsonNode r : s.path("sharded")) {
+            families |= "prefs-p0".equals(r.path("group").asText())
+                && r.path("cells").path(3).asText().startsWith("leader as ")
+                && "multi-leader".equals(r.path("cells").path(8).asText());
+            mintsAs |= "tokens-p0".equals(r.path("group").asText())
+                && r.path("cells").path(3).asText().startsWith("replica as ")
+                && "leaderless".equals(r.path("cells").path(8).asText());
+          }
+          return families && mintsAs && row != null && KEYSPACE.equals(row.path("cells").path(0).asText())
               && row.path("cells").path(6).asLong(0) >= 1
               && rows(s, LiveFeed.WRITES_APPLIED).stream().anyMatch(r -> PARTITION.equals(r.path("id").asText())
                   && "sharded".equals(r.path("family").asText())
