@@ -53,18 +53,37 @@
     document.getElementById('connection').textContent = text;
   }
 
-  function connect() {
-    const source = new EventSource('../events');
-    source.addEventListener('open', () => setConnection('live', 'live'));
-    source.addEventListener('error', () => {
-      if (source.readyState === EventSource.CLOSED) {
-        setConnection('lost', 'disconnected (reload to retry)');
-      } else {
-        setConnection('connecting', 'reconnecting…');
-      }
-    });
-    source.addEventListener('hello', ev => {
-      const hello = JSON.parse(ev.data);
+  // The stream is read with fetch rather than EventSource, which cannot send an Authorization header: with
+  // replikit.serve.auth.reads = closed the page sends the node's bearer token, given once in the form (or in the
+  // address as #token=..., which the browser never sends to the server) and kept for this tab only.
+  const TOKEN_KEY = 'replikit-token';
+  const RETRY_MS = 2000;
+
+  function token() {
+    const m = location.hash.match(/(?:^#|&)token=([^&]+)/);
+    if (m) {
+      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  function askForToken(problem) {
+    setConnection('lost', 'token needed');
+    const form = document.getElementById('token-form');
+    form.hidden = false;
+    document.getElementById('token-problem').textContent = problem || '';
+    form.onsubmit = ev => {
+      ev.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, document.getElementById('token').value.trim());
+      form.hidden = true;
+      connect();
+    };
+  }
+
+  const handlers = {
+    hello: data => {
+      const hello = JSON.parse(data);
       if (state.feed !== null && state.feed !== hello.feedStartedAt) {
         // the node restarted: its sequence numbers start again
         state.maxSeq = 0;
@@ -73,9 +92,69 @@
       state.feed = hello.feedStartedAt;
       document.getElementById('node').textContent = hello.node;
       document.title = 'Replikit live: ' + hello.node;
-    });
-    source.addEventListener('timeline', ev => addEvent(JSON.parse(ev.data)));
-    source.addEventListener('status', ev => render(JSON.parse(ev.data)));
+    },
+    timeline: data => addEvent(JSON.parse(data)),
+    status: data => render(JSON.parse(data)),
+  };
+
+  // one server-sent event: 'event:' and 'data:' lines (several data lines are one value), ':' lines are comments
+  function dispatch(block) {
+    let event = 'message';
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value; else if (field === 'data') data.push(value);
+    }
+    if (data.length > 0 && handlers[event]) handlers[event](data.join('\n'));
+  }
+
+  async function connect() {
+    const headers = { Accept: 'text/event-stream' };
+    const t = token();
+    if (t) headers.Authorization = 'Bearer ' + t;
+    let response;
+    try {
+      response = await fetch('../events', { headers, cache: 'no-store' });
+    } catch (e) {
+      setConnection('connecting', 'reconnecting…');
+      setTimeout(connect, RETRY_MS);
+      return;
+    }
+    if (response.status === 401) {
+      let reason = '';
+      try { reason = (await response.json()).error || ''; } catch (e) { /* not JSON: no reason to show */ }
+      if (t) sessionStorage.removeItem(TOKEN_KEY);
+      askForToken(t ? 'refused: ' + reason : '');
+      return;
+    }
+    if (!response.ok || !response.body) {
+      setConnection('connecting', 'HTTP ' + response.status + ', retrying…');
+      setTimeout(connect, RETRY_MS);
+      return;
+    }
+    setConnection('live', 'live');
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer = (buffer + decoder.decode(value, { stream: true })).replace(/\r\n?/g, '\n');
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          dispatch(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch (e) {
+      // the node went away mid-stream: try again, as EventSource would
+    }
+    setConnection('connecting', 'reconnecting…');
+    setTimeout(connect, RETRY_MS);
   }
 
   // --- timeline ---

@@ -13,8 +13,10 @@ import java.util.regex.Pattern;
 /**
  * Who may use which routes of the {@link HttpApi} ({@code replikit.serve.auth}): writes and admin routes need
  * {@code Authorization: Bearer <token>} once a token is configured; reads ({@code GET}/{@code HEAD} outside
- * {@code /admin}, so also {@code /status}, {@code /metrics} and the live page's {@code /ui/} and {@code /events})
- * are open unless {@code reads = closed}. Pure rules: the route asks {@link #check} and renders the answer.
+ * {@code /admin}, so also {@code /status}, {@code /metrics} and the live page's {@code /events}) are open unless
+ * {@code reads = closed}. The live page's static files ({@code /ui/}) hold no data and are always open: with closed
+ * reads the page asks for the token and sends it on its own requests. Pure rules: the route asks {@link #check} and
+ * renders the answer.
  *
  * <p>Guarantees: without the token nothing is written, no admin action runs and (with closed reads) nothing is
  * read, whatever the request's body; the token is compared in constant time (of SHA-256 digests, so neither its
@@ -36,7 +38,8 @@ public final class HttpAuth {
 
   /** What a request needs. */
   public enum Access {
-    READ, WRITE, ADMIN
+    /** The live page's static files ({@code GET /ui/...}): the same in every jar, no data, open to anyone. */
+    PUBLIC, READ, WRITE, ADMIN
   }
 
   /** The answer to one request: allowed, or refused with the reason and the RFC 6750 error code. */
@@ -119,7 +122,10 @@ public final class HttpAuth {
     return readsOpen;
   }
 
-  /** What {@code method path} needs: admin under {@code /admin}, read for GET and HEAD, write otherwise. */
+  /**
+   * What {@code method path} needs: admin under {@code /admin}; public for GET and HEAD of the live page's static
+   * files ({@code /ui}, {@code /ui/app.js}: plain names, no dot segments); read for other GET and HEAD; write otherwise.
+   */
   public static Access access(String method, String path) {
     // empty segments are skipped, so that //admin/... cannot pass for something else
     String trimmed = path.replaceFirst("^/+", "");
@@ -127,8 +133,14 @@ public final class HttpAuth {
       return Access.ADMIN;
     }
     String m = method.toUpperCase(Locale.ROOT);
-    return m.equals("GET") || m.equals("HEAD") ? Access.READ : Access.WRITE;
+    if (!m.equals("GET") && !m.equals("HEAD")) {
+      return Access.WRITE;
+    }
+    return STATIC_FILE.matcher(trimmed).matches() ? Access.PUBLIC : Access.READ;
   }
+
+  // ui, ui/, ui/index.html, ui/app.js: segments of letters, digits, '-', '_' and inner dots; never "." or ".."
+  private static final Pattern STATIC_FILE = Pattern.compile("ui(/([A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*)?)?");
 
   /**
    * Whether a request needing {@code access} with these {@code Authorization} header values may go on.
@@ -136,10 +148,11 @@ public final class HttpAuth {
    * @param authorization every {@code Authorization} header of the request (none: empty)
    */
   public Decision check(Access access, List<String> authorization) {
-    if (tokenDigest == null || (access == Access.READ && readsOpen)) {
+    if (tokenDigest == null || access == Access.PUBLIC || (access == Access.READ && readsOpen)) {
       return Decision.ALLOWED;
     }
     String what = switch (access) {
+      case PUBLIC -> "the live page's files";
       case READ -> "reads on this node (" + SECTION + ".reads = closed)";
       case WRITE -> "writes";
       case ADMIN -> "admin routes";

@@ -247,5 +247,15 @@ class HttpAuthTest {
     assertEquals(HttpAuth.Access.ADMIN, HttpAuth.access("GET", "/admin/divergent/g"));
     assertEquals(HttpAuth.Access.ADMIN, HttpAuth.access("GET", "//admin/divergent/g"));
     assertEquals(HttpAuth.Access.READ, HttpAuth.access("GET", "/administrators"));
+    assertEquals(HttpAuth.Access.PUBLIC, HttpAuth.access("GET", "/ui"));
+    assertEquals(HttpAuth.Access.PUBLIC, HttpAuth.access("GET", "/ui/"));
+    assertEquals(HttpAuth.Access.PUBLIC, HttpAuth.access("HEAD", "/ui/app.js"));
+    assertEquals(HttpAuth.Access.READ, HttpAuth.access("GET", "/ui/../status"), "no dot segments");
+    assertEquals(HttpAuth.Access.READ, HttpAuth.access("GET", "/ui/./app.js"));
+    assertEquals(HttpAuth.Access.READ, HttpAuth.access("GET", "/uiextra"));
+    assertEquals(HttpAuth.Access.READ, HttpAuth.access("GET", "/events"));
+    assertEquals(HttpAuth.Access.WRITE, HttpAuth.access("POST", "/ui/app.js"));
+    assertTrue(HttpAuth.withToken(TOKEN, false).check(HttpAuth.Access.PUBLIC, List.of()).allowed(),
+        "the page's files are open even with closed reads");
   }
 }
