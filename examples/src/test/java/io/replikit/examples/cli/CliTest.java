@@ -89,6 +89,8 @@ class CliTest {
       "bench reads --keys 0                       | --keys",
       "bench reads --warm-up -1                   | --warm-up",
       "bench reads --journal postgresql           | --journal",
+      "bench reads --progress-ms -1               | --progress-ms",
+      "bench staleness --progress-ms soon         | --progress-ms",
       "bench multi-leader --leaders 1             | --leaders",
       "bench multi-leader --writes 0              | --writes",
       "bench multi-leader --warm-up -1            | --warm-up",
