@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code replikit bench anti-entropy}: two storage replicas of one keyspace (n = 2, so both hold every range) with
@@ -42,6 +43,8 @@ import java.util.concurrent.TimeUnit;
 public final class AntiEntropyBench {
   private static final Duration ASK = Duration.ofMinutes(5);
   private static final int BATCH = 10_000;
+  /** A progress line's status question: an answer later than this says "progress unknown" instead. */
+  private static final Duration STATUS_ASK = Duration.ofSeconds(2);
 
   public record Options(int keys, int diverged, long seed, int segments, int fanOut) {
     public Options {
@@ -150,53 +153,78 @@ public final class AntiEntropyBench {
     List<StorageReplica.KeySet> batchA = new ArrayList<>();
     List<StorageReplica.KeySet> batchB = new ArrayList<>();
     int nthDiverged = 0;
-    for (int i = 0; i < o.keys(); i++) {
-      String key = "key:" + i;
-      DottedVersionVectorSet set = DottedVersionVectorSet.empty()
-          .update(VersionVector.empty(), f.textNode("value-" + i), "a", 1_700_000_000_000L + i);
-      batchA.add(new StorageReplica.KeySet(key, set));
-      fullCopy += serialization.serialize(new StorageReplica.Fetched("a", key, set)).get().length;
-      if (!diverged.get(i)) {
-        batchB.add(new StorageReplica.KeySet(key, set));
-      } else if (nthDiverged++ % 2 == 1) { // a concurrent write that only b saw
-        batchB.add(new StorageReplica.KeySet(key, DottedVersionVectorSet.empty()
-            .update(VersionVector.empty(), f.textNode("other-" + i), "b", 1_700_000_000_000L + i)));
-      }
-      if (batchA.size() == BATCH || i == o.keys() - 1) {
-        load(system, a, batchA);
-        load(system, b, batchB);
-        batchA = new ArrayList<>();
-        batchB = new ArrayList<>();
-        if ((i + 1) % 100_000 == 0) {
-          progress.printf(Locale.ROOT, "loaded %d keys%n", i + 1);
-          progress.flush();
+    AtomicLong loaded = new AtomicLong();
+    try (Progress loading = Progress.of(progress, "load", "keys on both replicas", loaded::get, o.keys())) {
+      for (int i = 0; i < o.keys(); i++) {
+        String key = "key:" + i;
+        DottedVersionVectorSet set = DottedVersionVectorSet.empty()
+            .update(VersionVector.empty(), f.textNode("value-" + i), "a", 1_700_000_000_000L + i);
+        batchA.add(new StorageReplica.KeySet(key, set));
+        fullCopy += serialization.serialize(new StorageReplica.Fetched("a", key, set)).get().length;
+        if (!diverged.get(i)) {
+          batchB.add(new StorageReplica.KeySet(key, set));
+        } else if (nthDiverged++ % 2 == 1) { // a concurrent write that only b saw
+          batchB.add(new StorageReplica.KeySet(key, DottedVersionVectorSet.empty()
+              .update(VersionVector.empty(), f.textNode("other-" + i), "b", 1_700_000_000_000L + i)));
+        }
+        if (batchA.size() == BATCH || i == o.keys() - 1) {
+          load(system, a, batchA);
+          load(system, b, batchB);
+          batchA = new ArrayList<>();
+          batchB = new ArrayList<>();
+          loaded.set(i + 1);
         }
       }
     }
     long loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
+    progress.printf(Locale.ROOT, "loaded %d keys in %d ms; one anti-entropy round%n", o.keys(), loadMillis);
+    progress.flush();
 
-    long bytesBefore = status(system, a).bytesSent() + status(system, b).bytesSent();
+    AntiEntropy.Status bBefore = status(system, b);
+    long bytesBefore = status(system, a).bytesSent() + bBefore.bytesSent();
     long t0 = System.nanoTime();
-    AntiEntropy.RoundDone round = AskPattern.<StorageReplica.Command, AntiEntropy.RoundDone>ask(b,
-        AntiEntropy.RunRound::new, ASK, system.scheduler()).toCompletableFuture().join();
+    AntiEntropy.RoundDone round = round(system, b, bBefore, progress, "repair round");
     double repairMillis = (System.nanoTime() - t0) / 1e6;
     long bytes = status(system, a).bytesSent() + status(system, b).bytesSent() - bytesBefore;
+    progress.printf(Locale.ROOT, "  %d keys repaired in %.1f ms; comparing the %d diverged keys%n",
+        round.keysRepaired(), repairMillis, o.diverged());
+    progress.flush();
 
     boolean equal = true;
     int siblings = 0;
-    for (int i = diverged.nextSetBit(0); i >= 0; i = diverged.nextSetBit(i + 1)) {
-      DottedVersionVectorSet sa = fetch(system, a, "key:" + i);
-      DottedVersionVectorSet sb = fetch(system, b, "key:" + i);
-      equal &= sa.equals(sb) && !sa.isEmpty();
-      if (sa.values().size() > 1) {
-        siblings++;
+    AtomicLong compared = new AtomicLong();
+    try (Progress p = Progress.of(progress, "compare", "diverged keys compared", compared::get, o.diverged())) {
+      for (int i = diverged.nextSetBit(0); i >= 0; i = diverged.nextSetBit(i + 1)) {
+        DottedVersionVectorSet sa = fetch(system, a, "key:" + i);
+        DottedVersionVectorSet sb = fetch(system, b, "key:" + i);
+        equal &= sa.equals(sb) && !sa.isEmpty();
+        if (sa.values().size() > 1) {
+          siblings++;
+        }
+        compared.incrementAndGet();
       }
     }
-    AntiEntropy.RoundDone second = AskPattern.<StorageReplica.Command, AntiEntropy.RoundDone>ask(b,
-        AntiEntropy.RunRound::new, ASK, system.scheduler()).toCompletableFuture().join();
+    AntiEntropy.RoundDone second = round(system, b, status(system, b), progress, "second round");
     equal &= second.keysRepaired() == 0 && second.abandoned() == 0;
     return new Report(o, loadMillis, bytes, fullCopy, round.keysRepaired(), round.exchanges(), round.abandoned(),
         repairMillis, siblings, equal, second.keysRepaired());
+  }
+
+  /**
+   * One anti-entropy round on {@code replica}; while it runs, a progress line counts its exchanges (one per range)
+   * and the keys they repaired, from the replica's status ({@code before}: its status just before the round).
+   */
+  private static AntiEntropy.RoundDone round(ActorSystem<?> system, ActorRef<StorageReplica.Command> replica,
+      AntiEntropy.Status before, PrintWriter progress, String phase) {
+    try (Progress p = Progress.every(progress, phase, () -> {
+      AntiEntropy.Status now = AskPattern.<StorageReplica.Command, AntiEntropy.Status>ask(replica,
+          AntiEntropy.GetStatus::new, STATUS_ASK, system.scheduler()).toCompletableFuture().join();
+      return Progress.describe("exchanges", now.exchanges() + now.abandoned() - before.exchanges()
+          - before.abandoned(), now.ranges()) + ", " + (now.keysRepaired() - before.keysRepaired()) + " keys repaired";
+    })) {
+      return AskPattern.<StorageReplica.Command, AntiEntropy.RoundDone>ask(replica, AntiEntropy.RunRound::new, ASK,
+          system.scheduler()).toCompletableFuture().join();
+    }
   }
 
   private static void load(ActorSystem<?> system, ActorRef<StorageReplica.Command> replica,

@@ -323,13 +323,13 @@ public final class ReadsUnderLagBench {
       if (options.warmUpReads() > 0) {
         note("warm-up: %d reads of each kind", options.warmUpReads());
         for (Kind kind : Kind.values()) {
-          readKind(group, kind, options.warmUpReads());
+          readKind(group, kind, options.warmUpReads(), "warm-up " + kind.jsonName());
         }
       }
       Histogram lag = new ConcurrentHistogram(3);
       lagSink = lag;
       for (Kind kind : Kind.values()) {
-        KindFigures k = readKind(group, kind, options.reads());
+        KindFigures k = readKind(group, kind, options.reads(), kind.jsonName());
         note("  %s: p50 %.3f ms, p99 %.3f ms, %d refused, %d stale", kind.jsonName(), k.p50Millis(), k.p99Millis(),
             k.refused(), k.stale());
         figures.add(k);
@@ -364,7 +364,7 @@ public final class ReadsUnderLagBench {
   }
 
   /** {@code reads} reads of {@code kind} from the lagging follower, one in flight per reader session. */
-  private KindFigures readKind(RunningGroup group, Kind kind, int reads) {
+  private KindFigures readKind(RunningGroup group, Kind kind, int reads, String phase) {
     Histogram latency = new ConcurrentHistogram(3);
     Histogram staleAge = new ConcurrentHistogram(3);
     AtomicInteger remaining = new AtomicInteger(reads);
@@ -428,10 +428,11 @@ public final class ReadsUnderLagBench {
       }
     }
 
-    for (int s = 0; s < sessions; s++) {
-      new Reader().readNext();
-    }
-    try {
+    try (Progress p = Progress.of(progress, phase, "reads answered",
+        () -> served.get() + refused.get() + errors.get(), reads)) {
+      for (int s = 0; s < sessions; s++) {
+        new Reader().readNext();
+      }
       // each read ends within its ask timeout; this bound is only against a bench that hangs
       if (!done.await(RunningGroup.ASK_TIMEOUT.toSeconds() * 2 + (long) reads * 5, TimeUnit.SECONDS)) {
         note("  %s: reads still outstanding after the time allowed; reporting what came back", kind.jsonName());

@@ -51,7 +51,7 @@ final class AntiEntropyBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(AntiEntropyBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(AntiEntropyBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 }

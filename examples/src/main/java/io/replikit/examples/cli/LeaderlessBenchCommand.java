@@ -77,7 +77,7 @@ final class LeaderlessBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(LeaderlessBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(LeaderlessBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 }

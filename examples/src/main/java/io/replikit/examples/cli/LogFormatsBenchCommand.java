@@ -90,7 +90,7 @@ final class LogFormatsBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(LogFormatsBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(LogFormatsBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 }

@@ -155,7 +155,7 @@ final class MultiLeaderBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(MultiLeaderBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(MultiLeaderBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 }

@@ -69,7 +69,7 @@ final class ReadsBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(ReadsUnderLagBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(ReadsUnderLagBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 }

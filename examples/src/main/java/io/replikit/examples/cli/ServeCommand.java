@@ -31,8 +31,9 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Starts one Akka Cluster node (Artery TCP on loopback unless --host says otherwise) that hosts a "
-        + "replica of each configured group and serves the HTTP API (GET/PUT/DELETE/POST /kv/{group}/{key}, "
-        + "GET /status[/{group}], POST /admin/switchover/{group}?to=NODE, GET /admin/divergent/{group}). "
+        + "replica of each configured group, leaderless ring and multi-leader group and serves the HTTP API "
+        + "(GET/PUT/DELETE/POST /kv/{group}/{key}, GET /status[/{group}], POST /admin/switchover/{group}?to=NODE, "
+        + "GET /admin/divergent/{group}). "
         + "Runs until SIGTERM, when a leader hands its groups over to another member first.",
         "Example: replikit serve --node n1 --port 2551 --http-port 8081 --seed 127.0.0.1:2551 "
             + "--seed 127.0.0.1:2552 --group orders=n1,n2,n3 --peer n2=127.0.0.1:8082 --ack semi-sync"})
@@ -79,6 +80,20 @@ final class ServeCommand implements Callable<Integer> {
           + "epoch (repeatable; replaces replikit.serve.groups).")
   List<ServeSettings.GroupConfig> groups;
 
+  @Option(names = "--ring", paramLabel = "ID=NODES[:OPTS]", converter = FamilyFlag.RingConverter.class,
+      description = "A leaderless keyspace and the nodes of its ring (N1,N2,...), each running a storage replica; "
+          + "OPTS: KEY=VALUE,... with KEY n, w, r, conflicts, read-repair, sloppy-quorum or vnodes (the rest from "
+          + "replikit.leaderless), e.g. carts=n1,n2,n3:w=2,r=2 (repeatable; replaces replikit.serve.rings).")
+  List<FamilyFlag> rings;
+
+  @Option(names = "--multi-leader", paramLabel = "ID=NODES[:OPTS]",
+      converter = FamilyFlag.MultiLeaderConverter.class,
+      description = "A multi-leader group and its members (N1,N2,...), every one a leader; OPTS: KEY=VALUE,... with "
+          + "KEY topology (all-to-all, circular, or star rooted at the first member) or resolution (last-write-wins, "
+          + "keep-siblings, replica-priority), e.g. profiles=n1,n2,n3:topology=circular (repeatable; replaces "
+          + "replikit.serve.multi-leader).")
+  List<FamilyFlag> multiLeader;
+
   @Option(names = "--peer", paramLabel = "NODE=HOST:PORT",
       description = "Another node's HTTP address, for redirects to the leader (repeatable).")
   Map<String, String> peers;
@@ -115,13 +130,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() {
     setLogLevels(logLevel);
     Config config = config(logLevel);
-    ServeSettings settings;
-    try {
-      settings = ServeSettings.fromConfig(config);
-      settings.akkaConfig(config); // validates replikit.single-leader and the journal before anything starts
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
+    ServeSettings settings = settings(config);
     // a node downed by the cluster stops its actor system; the process must then end too (Akka exits with -1 for a
     // downing), not linger without it
     Config nodeConfig = ConfigFactory.parseMap(Map.of("akka.coordinated-shutdown.exit-jvm", "on"))
@@ -139,8 +148,24 @@ final class ServeCommand implements Callable<Integer> {
     return reason.isPresent() && reason.get() == CoordinatedShutdown.clusterDowningReason() ? 1 : 0;
   }
 
+  /**
+   * The node's settings from {@code config}; a mistake is a usage error naming its path, or the {@code --ring} /
+   * {@code --multi-leader} flag that gave the entry.
+   */
+  ServeSettings settings(Config config) {
+    try {
+      ServeSettings settings = ServeSettings.fromConfig(config);
+      settings.akkaConfig(config); // validates replikit.single-leader and the journal before anything starts
+      return settings;
+    } catch (IllegalArgumentException e) {
+      String message = FamilyFlag.rename(e.getMessage(), "replikit.serve.rings", rings);
+      message = FamilyFlag.rename(message, "replikit.serve.multi-leader", multiLeader);
+      throw new ParameterException(spec.commandLine(), message, e);
+    }
+  }
+
   /** Flags over the file over application.conf and the reference.conf files. */
-  private Config config(Level level) {
+  Config config(Level level) {
     Map<String, Object> flags = new LinkedHashMap<>();
     String serve = "replikit.serve.";
     putIf(flags, serve + "node", node);
@@ -157,6 +182,12 @@ final class ServeCommand implements Callable<Integer> {
         list.add(Map.of("id", g.id(), "members", g.members()));
       }
       flags.put(serve + "groups", list);
+    }
+    if (rings != null) {
+      flags.put(serve + "rings", rings.stream().map(FamilyFlag::entry).toList());
+    }
+    if (multiLeader != null) {
+      flags.put(serve + "multi-leader", multiLeader.stream().map(FamilyFlag::entry).toList());
     }
     if (peers != null) {
       flags.put(serve + "peers", new LinkedHashMap<>(peers)); // merged with the file's peers, flags winning

@@ -71,7 +71,7 @@ final class ShardingBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(ShardingBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(ShardingBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 }

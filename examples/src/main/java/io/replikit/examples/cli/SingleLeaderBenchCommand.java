@@ -58,7 +58,7 @@ final class SingleLeaderBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(SingleLeaderBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(SingleLeaderBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 

@@ -78,7 +78,7 @@ final class StalenessBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    output.print(StalenessBench.run(options, spec.commandLine().getErr()), spec.commandLine().getOut());
+    output.print(StalenessBench.run(options, output.progress(spec)), spec.commandLine().getOut());
     return 0;
   }
 }

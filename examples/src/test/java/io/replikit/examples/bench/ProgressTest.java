@@ -1,6 +1,7 @@
 package io.replikit.examples.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.replikit.examples.support.Poll;
@@ -29,5 +30,23 @@ class ProgressTest {
         atClose);
     // closing waits for the timer to stop: what was printed by then is all there is
     assertEquals(atClose, text.toString());
+  }
+
+  @Test
+  void aProgressStreamCarriesItsIntervalToEveryPhaseAndPassesTextThrough() {
+    StringWriter text = new StringWriter();
+    PrintWriter plain = new PrintWriter(text, true);
+    assertEquals(Progress.EVERY, Progress.intervalOf(plain), "any other writer: the default");
+    PrintWriter stream = Progress.to(plain, Duration.ofMillis(20));
+    assertEquals(Duration.ofMillis(20), Progress.intervalOf(stream));
+    stream.printf("a note%n");
+    assertEquals("a note" + System.lineSeparator(), text.toString(), "notes reach the target at once");
+    AtomicLong done = new AtomicLong(4);
+    try (Progress p = Progress.of(stream, "load", "keys", done::get, 8)) {
+      // sooner than the default interval of 3 s could print one
+      Poll.until(Duration.ofSeconds(2), "a line at the stream's interval", () -> text.toString().contains(
+          "  load: 4/8 keys (50%), "));
+    }
+    assertThrows(IllegalArgumentException.class, () -> Progress.to(plain, Duration.ofMillis(-1)));
   }
 }

@@ -124,6 +124,17 @@ class MultiLeaderBenchCommandTest {
     }
   }
 
+  @Test
+  void everyPhaseShowsHowFarItGotOnStderrWhileStdoutStaysOneJsonObject() throws Exception {
+    BenchProgressLines.Run r = BenchProgressLines.run("bench", "multi-leader", "--system", "replikit", "--writes",
+        "200", "--warm-up", "20", "--keys", "20", "--concurrency", "4", "--cut-writes", "40", "--progress-ms", "5",
+        "--json");
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode replikit = r.json().get("systems").get("replikit");
+    assertTrue(replikit.get("converged").asBoolean(), replikit.toString());
+    r.showsProgress("replikit (warm-up|measured|cut off)", "writes acknowledged");
+  }
+
   private static Set<String> fieldNames(JsonNode node) {
     Set<String> names = new HashSet<>();
     node.fieldNames().forEachRemaining(names::add);

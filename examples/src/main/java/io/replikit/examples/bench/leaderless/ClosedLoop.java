@@ -59,6 +59,12 @@ final class ClosedLoop {
   /** As above, with a line on {@code progress} every few seconds ({@link io.replikit.examples.bench.Progress}). */
   static Result run(int count, int concurrency, long deadlineNanos, IntPredicate isGet, Request request,
       java.io.PrintWriter progress, String phase) throws InterruptedException {
+    return run(count, concurrency, deadlineNanos, isGet, request, progress, phase, "requests answered");
+  }
+
+  /** As above, counting the requests answered as {@code unit} (e.g. write-then-read pairs). */
+  static Result run(int count, int concurrency, long deadlineNanos, IntPredicate isGet, Request request,
+      java.io.PrintWriter progress, String phase, String unit) throws InterruptedException {
     ConcurrentHistogram puts = new ConcurrentHistogram(MAX_MICROS, 3);
     ConcurrentHistogram gets = new ConcurrentHistogram(MAX_MICROS, 3);
     AtomicInteger next = new AtomicInteger();
@@ -104,7 +110,7 @@ final class ClosedLoop {
       }, DIRECT);
     };
     try (io.replikit.examples.bench.Progress ticker = progress == null ? null
-        : io.replikit.examples.bench.Progress.of(progress, phase, "requests answered", completed::get, count)) {
+        : io.replikit.examples.bench.Progress.of(progress, phase, unit, completed::get, count)) {
       for (int w = 0; w < workers; w++) {
         worker[0].run();
       }

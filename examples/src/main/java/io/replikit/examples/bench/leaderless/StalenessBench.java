@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.replikit.examples.bench.BenchReport;
+import io.replikit.examples.bench.Progress;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
@@ -228,7 +229,7 @@ public final class StalenessBench {
         Quorum q = o.quorums().get(i);
         progress.printf(Locale.ROOT, "w/r %s: %d pairs%n", q, o.pairs());
         progress.flush();
-        rows.add(runOne(system, o, q, i));
+        rows.add(runOne(system, o, q, i, progress));
       }
       return new Report(o, rows);
     } finally {
@@ -241,8 +242,8 @@ public final class StalenessBench {
     }
   }
 
-  private static Row runOne(ActorSystem<SpawnProtocol.Command> system, Options o, Quorum q, int index)
-      throws InterruptedException {
+  private static Row runOne(ActorSystem<SpawnProtocol.Command> system, Options o, Quorum q, int index,
+      PrintWriter progress) throws InterruptedException {
     Keyspace ks = new Keyspace("staleness-" + index + "-w" + q.w() + "r" + q.r(), N, q.w(), q.r(), REQUEST_TIMEOUT,
         Keyspace.Conflicts.SIBLINGS, Keyspace.ReadRepair.OFF);
     FaultyTransport transport = new FaultyTransport(o.seed() * 1_000 + index,
@@ -276,16 +277,21 @@ public final class StalenessBench {
       int warmUp = Math.min(200, Math.max(10, o.pairs() / 10));
       // warm up (JIT, journal) through coordinators that report nowhere, so the measured latencies are not the first
       ClosedLoop.run(warmUp, o.concurrency(), Long.MAX_VALUE, i -> false, i -> pair(system, warmers, nodes.size(),
-          random, "warm-" + i, o.readAfterMs(), new AtomicLong(), new AtomicLong()));
+          random, "warm-" + i, o.readAfterMs(), new AtomicLong(), new AtomicLong()), progress, "w/r " + q
+          + " warm-up", "write-then-read pairs");
 
       AtomicLong failedWrites = new AtomicLong();
       AtomicLong failedReads = new AtomicLong();
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
       ClosedLoop.Result result = ClosedLoop.run(o.pairs(), o.concurrency(), deadline, i -> false,
           i -> pair(system, coordinators, nodes.size(), random, "key-" + i, o.readAfterMs(), failedWrites,
-              failedReads));
+              failedReads), progress, "w/r " + q, "write-then-read pairs");
       long reads = result.completed() - failedWrites.get();
-      List<Coordinator.Staleness> all = awaitReadsDone(system, coordinators, reads);
+      AtomicLong judged = new AtomicLong();
+      List<Coordinator.Staleness> all;
+      try (Progress p = Progress.of(progress, "w/r " + q + " judging", "reads judged", judged::get, reads)) {
+        all = awaitReadsDone(system, coordinators, reads, judged);
+      }
       return row(o, q, result, failedWrites.get(), failedReads.get(), all);
     } finally {
       group.tell(StopGroup.INSTANCE);
@@ -334,7 +340,8 @@ public final class StalenessBench {
 
   /** Polls every coordinator until the reads sent were all judged (a read is judged once every replica answered). */
   private static List<Coordinator.Staleness> awaitReadsDone(ActorSystem<?> system,
-      List<ActorRef<Coordinator.Command>> coordinators, long reads) throws InterruptedException {
+      List<ActorRef<Coordinator.Command>> coordinators, long reads, AtomicLong judgedSoFar)
+      throws InterruptedException {
     long deadline = System.nanoTime() + REQUEST_TIMEOUT.multipliedBy(3).toNanos();
     while (true) {
       List<Coordinator.Staleness> all = new ArrayList<>();
@@ -343,6 +350,7 @@ public final class StalenessBench {
             system.scheduler()).toCompletableFuture().join());
       }
       long judged = all.stream().mapToLong(s -> s.checked() + s.unchecked()).sum();
+      judgedSoFar.set(judged);
       if (judged >= reads || System.nanoTime() > deadline) {
         return all;
       }

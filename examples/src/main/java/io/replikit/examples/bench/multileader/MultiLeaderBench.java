@@ -3,6 +3,7 @@ package io.replikit.examples.bench.multileader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.replikit.examples.bench.Progress;
 import io.replikit.examples.bench.multileader.MultiLeaderWorkload.Outcome;
 import io.replikit.examples.bench.multileader.MultiLeaderWorkload.Shape;
 import io.replikit.examples.bench.multileader.MultiLeaderWorkload.Write;
@@ -377,12 +378,12 @@ public final class MultiLeaderBench {
       boolean warmUpConverged = true;
       if (!warmUp.isEmpty()) {
         note("%s: %d warm-up writes", system.name(), warmUp.size());
-        Outcome w = MultiLeaderWorkload.drive(warmUp, system, options.concurrency(), options.rate(),
+        Outcome w = drive(system.name() + " warm-up", warmUp, system,
             (write, sent, ack) -> visibility.acked(write.id(), ack));
         if (w.failed() > 0) {
           note("  warm-up: %d of %d writes failed (first: %s)", w.failed(), w.sent(), w.firstFailure());
         }
-        warmUpConverged = awaitConverged(visibility, warmUp);
+        warmUpConverged = awaitConverged(system.name() + " warm-up converging", visibility, warmUp);
         if (!warmUpConverged) {
           note("  warm-up writes did not reach every leader within %d s; measuring on",
               options.convergeTimeout().toSeconds());
@@ -392,15 +393,14 @@ public final class MultiLeaderBench {
       system.startCounting();
       Histogram ack = new ConcurrentHistogram(3);
       note("%s: %d measured writes", system.name(), measured.size());
-      Outcome outcome = MultiLeaderWorkload.drive(measured, system, options.concurrency(), options.rate(),
-          (write, sent, acked) -> {
-            visibility.acked(write.id(), acked);
-            ack.recordValue(Math.max(0, (acked - sent) / 1000));
-          });
+      Outcome outcome = drive(system.name() + " measured", measured, system, (write, sent, acked) -> {
+        visibility.acked(write.id(), acked);
+        ack.recordValue(Math.max(0, (acked - sent) / 1000));
+      });
       if (outcome.failed() > 0) {
         note("  %d of %d writes failed (first: %s)", outcome.failed(), outcome.sent(), outcome.firstFailure());
       }
-      boolean converged = awaitConverged(visibility, measured);
+      boolean converged = awaitConverged(system.name() + " converging", visibility, measured);
       if (!converged) {
         note("  not every write reached every leader within %d s; first missing: %s",
             options.convergeTimeout().toSeconds(), missing(visibility, measured, 10));
@@ -440,7 +440,7 @@ public final class MultiLeaderBench {
     Outcome outcome;
     long healNanos;
     try {
-      outcome = MultiLeaderWorkload.drive(writes, system, options.concurrency(), options.rate(),
+      outcome = drive(system.name() + " cut off", writes, system,
           (write, sent, ack) -> visibility.acked(write.id(), ack));
     } finally {
       healNanos = System.nanoTime();
@@ -452,7 +452,7 @@ public final class MultiLeaderBench {
         toRepair++;
       }
     }
-    boolean converged = awaitConverged(visibility, writes);
+    boolean converged = awaitConverged(system.name() + " healing", visibility, writes);
     int notEverywhere = 0;
     long last = healNanos;
     for (Write w : writes) {
@@ -486,15 +486,30 @@ public final class MultiLeaderBench {
    * Waits until every write of {@code writes} that some leader applied or that was acknowledged is applied at every
    * leader. A write that failed and that no leader applied is left out: it may never exist anywhere.
    */
-  private boolean awaitConverged(Visibility visibility, List<Write> writes) {
-    int[] cursor = {0};
-    return Poll.within(options.convergeTimeout(), () -> {
-      // writes become visible roughly in order: resume where the last check stopped
-      while (cursor[0] < writes.size() && settled(visibility, writes.get(cursor[0]).id())) {
-        cursor[0]++;
-      }
-      return cursor[0] == writes.size();
-    });
+  private boolean awaitConverged(String phase, Visibility visibility, List<Write> writes) {
+    AtomicInteger cursor = new AtomicInteger();
+    try (Progress p = Progress.of(progress, phase, "writes on every leader", cursor::get, writes.size())) {
+      return Poll.within(options.convergeTimeout(), () -> {
+        // writes become visible roughly in order: resume where the last check stopped
+        while (cursor.get() < writes.size() && settled(visibility, writes.get(cursor.get()).id())) {
+          cursor.incrementAndGet();
+        }
+        return cursor.get() == writes.size();
+      });
+    }
+  }
+
+  /** {@link MultiLeaderWorkload#drive} at the bench's load, with a progress line on the writes acknowledged. */
+  private Outcome drive(String phase, List<Write> writes, MultiLeaderSystemUnderTest system,
+      MultiLeaderWorkload.AckSink sink) {
+    AtomicInteger acked = new AtomicInteger();
+    try (Progress p = Progress.of(progress, phase, "writes acknowledged", acked::get, writes.size())) {
+      return MultiLeaderWorkload.drive(writes, system, options.concurrency(), options.rate(),
+          (write, sent, ack) -> {
+            sink.acked(write, sent, ack);
+            acked.incrementAndGet();
+          });
+    }
   }
 
   /** Up to {@code limit} writes that some leader lacks, as "write id (taken by L, missing at L, L)". */

@@ -239,7 +239,7 @@ public final class ShardingBench {
     long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
     Placement p = null;
     java.util.concurrent.atomic.AtomicReference<Placement> seen = new java.util.concurrent.atomic.AtomicReference<>();
-    try (Progress ticker = Progress.every(progress, Progress.EVERY, phase + ": placement", () -> {
+    try (Progress ticker = Progress.every(progress, phase + ": placement", () -> {
       Placement last = seen.get();
       return last == null ? "asking the replicas where they run"
           : last.placed().size() + "/" + (last.placed().size() + last.unplaced().size()) + " replicas placed on "
