@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
     description = {"Asks one or more running 'replikit serve' nodes for GET /status and prints every replica group "
         + "they host as a table: per replica its role, the leader it follows, epoch, applied position, and its lag "
         + "in entries and milliseconds as the leader measures it (applied level); leaderless rings and multi-leader "
-        + "groups with their own counters (hints, repairs, conflicts) in STATE; then the cluster's members. Exit "
+        + "groups with their own counters (hints, repairs, conflicts) in STATE; sharded keyspaces' replicas as "
+        + "their partition's group (<keyspace>-p<p>) and slot (r<i>), with the node they run on in STATE; then the "
+        + "cluster's members. Exit "
         + "status 1 when a node cannot be reached or answers with an error."})
 final class StatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,25 +133,31 @@ final class StatusCommand implements Callable<Integer> {
   static void merge(JsonNode body, Map<String, Row> rows, Map<String, JsonNode> members) {
     String node = body.path("node").asText();
     for (JsonNode g : body.path("groups")) {
-      String group = g.path("groupId").asText();
-      if (g.has("error")) {
-        rows.putIfAbsent(group + "/" + node, new Row(group, node, "?", "", -1, -1, "", "", g.path("error").asText(),
+      singleLeader(g.path("groupId").asText(), node, g, "", node, rows);
+    }
+    for (JsonNode g : body.path("sharded")) {
+      // a sharded keyspace's replica r<i> of partition group <keyspace>-p<p>, running on this node
+      String group = g.path("group").asText();
+      String replica = g.path("replica").asText();
+      String family = g.path("family").asText("single-leader");
+      if (family.equals("single-leader")) {
+        singleLeader(group, replica, g, g.path("rejoining").asBoolean() ? "rejoining @" + node : "@" + node, node,
+            rows);
+      } else if (family.equals("multi-leader")) {
+        long applied = 0;
+        for (JsonNode counter : g.path("applied")) {
+          applied += counter.asLong();
+        }
+        rows.put(group + "/" + replica, new Row(group, replica, "multi-leader", "", NOT_APPLICABLE,
+            g.has("error") ? -1 : applied, "", "", g.has("error") ? g.path("error").asText()
+                : "writes as " + g.path("writesAs").asText() + " pending=" + g.path("pending").asLong() + " keys="
+                    + g.path("keys").asLong() + " conflicts=" + g.path("conflicts").asLong() + " @" + node, node));
+      } else {
+        rows.put(group + "/" + replica, new Row(group, replica, "leaderless", "", NOT_APPLICABLE, NOT_APPLICABLE,
+            "", "", g.has("error") ? g.path("error").asText()
+                : "n=" + g.path("n").asInt() + " w=" + g.path("w").asInt() + " r=" + g.path("r").asInt()
+                    + " mints as " + g.path("mintsAs").asText() + " keys=" + g.path("keys").asLong() + " @" + node,
             node));
-        continue;
-      }
-      String leader = g.path("leader").isNull() ? "" : g.path("leader").asText();
-      long epoch = g.path("epoch").asLong();
-      rows.put(group + "/" + node, new Row(group, node, g.path("role").asText(), leader, epoch,
-          g.path("appliedPosition").asLong(), g.path("role").asText().equals("leader") ? "0"
-              : String.valueOf(g.path("lagEntries").asLong()), "", "", node));
-      for (JsonNode f : g.path("followers")) {
-        String id = f.path("id").asText();
-        Row own = rows.get(group + "/" + id);
-        // the leader's measure of a follower's lag (in milliseconds too) is the one to show
-        rows.put(group + "/" + id, new Row(group, id, own != null ? own.role() : "follower", node, epoch,
-            f.path("applied").asLong(), String.valueOf(f.path("lagEntries").asLong()),
-            String.valueOf(f.path("lagMillis").asLong()), f.path("state").asText() + " " + f.path("syncState")
-                .asText(), node));
       }
     }
     for (JsonNode g : body.path("multiLeader")) {
@@ -178,6 +186,33 @@ final class StatusCommand implements Callable<Integer> {
     }
     for (JsonNode m : body.path("cluster").path("members")) {
       members.put(m.path("address").asText(), m);
+    }
+  }
+
+  /**
+   * One single-leader replica {@code self} of {@code group} as node {@code node} reports it, and the followers it
+   * measures when it leads (their lag as the leader sees it; {@code where}: a note for the replica's own row).
+   */
+  private static void singleLeader(String group, String self, JsonNode g, String where, String node,
+      Map<String, Row> rows) {
+    if (g.has("error")) {
+      rows.putIfAbsent(group + "/" + self, new Row(group, self, "?", "", -1, -1, "", "", g.path("error").asText(),
+          node));
+      return;
+    }
+    String leader = g.path("leader").isNull() ? "" : g.path("leader").asText();
+    long epoch = g.path("epoch").asLong();
+    rows.put(group + "/" + self, new Row(group, self, g.path("role").asText(), leader, epoch,
+        g.path("appliedPosition").asLong(), g.path("role").asText().equals("leader") ? "0"
+            : String.valueOf(g.path("lagEntries").asLong()), "", where, node));
+    for (JsonNode f : g.path("followers")) {
+      String id = f.path("id").asText();
+      Row own = rows.get(group + "/" + id);
+      // the leader's measure of a follower's lag (in milliseconds too) is the one to show
+      rows.put(group + "/" + id, new Row(group, id, own != null ? own.role() : "follower", self, epoch,
+          f.path("applied").asLong(), String.valueOf(f.path("lagEntries").asLong()),
+          String.valueOf(f.path("lagMillis").asLong()), f.path("state").asText() + " " + f.path("syncState")
+              .asText(), node));
     }
   }
 

@@ -218,6 +218,29 @@ class ShardedServeTest {
   }
 
   @Test
+  void replikitStatusPrintsEveryPartitionsReplicasOfEveryFamilyAsATable() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cmd = io.replikit.examples.cli.ReplikitCli.commandLine();
+    cmd.setOut(new java.io.PrintWriter(out, true));
+    cmd.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    List<String> bases = nodes.stream().map(n -> "http://127.0.0.1:" + n.httpPort()).toList();
+    assertEquals(0, cmd.execute("status", "--node", String.join(",", bases)));
+    String table = out.toString();
+    for (int p = 0; p < PARTITIONS; p++) {
+      for (int r = 0; r < 3; r++) {
+        String prefix = "carts-p" + p + " ";
+        String replica = " r" + r + " ";
+        assertTrue(table.lines().anyMatch(l -> l.startsWith(prefix) && l.contains(replica)
+            && (l.contains("leader") || l.contains("follower"))), prefix + replica + ":\n" + table);
+      }
+    }
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("profiles-p0") && l.contains("multi-leader")
+        && l.contains("writes as r")), table);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("sessions-p1") && l.contains("leaderless")
+        && l.contains("n=3 w=2 r=2 mints as r")), table);
+  }
+
+  @Test
   void badRequestsToAKeyspaceAreRefusedWithWhatWasWrong() {
     KvClient.Response malformed = call(0, "PUT", "/kv/carts/k", "{not json");
     assertEquals(400, malformed.status(), malformed.toString());
