@@ -42,6 +42,32 @@ public final class LoopbackCluster {
   }
 
   /**
+   * A node of a sharded-keyspace scenario ({@code io.replikit.sharding}): {@link #nodeConfig} with {@code overrides}
+   * (the family's settings) on top of timings that let a test watch replicas move within seconds (keep-alive every
+   * 300 ms, a 1 s request timeout, sharding retries every 300 ms, a downed node's shards placed again after 1 s),
+   * a node whose system terminates crashing rather than leaving, and a journal of its own (the persistence test
+   * kit's, per actor system: a replica placed anew starts empty, as with a journal per node).
+   */
+  public static Config shardedNodeConfig(String overrides) {
+    return nodeConfig((overrides == null ? "" : overrides) + """
+
+        replikit.sharding {
+          keep-alive-interval = 300ms
+          request-timeout = 1s
+        }
+        akka.cluster.sharding.retry-interval = 300ms
+        # the coordinator waits this long before re-placing a downed node's shards (with the Split Brain Resolver
+        # the default is its stable-after, 7s); the downed node here is really gone
+        akka.cluster.down-removal-margin = 1s
+        # a crash, not a graceful leave: the node's system stops without leaving the cluster
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        """)
+        .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
+        .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  /**
    * Has every system join the first one and returns once every system sees all of them Up; throws
    * {@link IllegalStateException} naming how many it saw if that takes longer than {@code within}.
    */

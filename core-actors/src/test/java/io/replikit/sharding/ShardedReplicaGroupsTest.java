@@ -12,7 +12,6 @@ import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Down;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.replikit.replication.ReplicaId;
 import io.replikit.singleleader.AckPolicy;
 import io.replikit.singleleader.Replica;
@@ -53,7 +52,7 @@ class ShardedReplicaGroupsTest {
   }
 
   private static Config nodeConfig() {
-    return LoopbackCluster.nodeConfig("""
+    return LoopbackCluster.shardedNodeConfig("""
         replikit.single-leader {
           heartbeat-interval = 100ms
           follower-timeout = 500ms
@@ -61,20 +60,7 @@ class ShardedReplicaGroupsTest {
           sync-standby-timeout = 1s
           write-timeout = 5s
         }
-        replikit.sharding {
-          keep-alive-interval = 300ms
-          request-timeout = 1s
-        }
-        akka.cluster.sharding.retry-interval = 300ms
-        # the coordinator waits this long before re-placing a downed node's shards (with the Split Brain Resolver
-        # the default is its stable-after, 7s); the downed node here is really gone
-        akka.cluster.down-removal-margin = 1s
-        # a crash, not a graceful leave: the node's system stops without leaving the cluster
-        akka.coordinated-shutdown.run-by-actor-system-terminate = off
-        """)
-        .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+        """);
   }
 
   /**

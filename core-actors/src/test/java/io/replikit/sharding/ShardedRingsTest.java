@@ -12,7 +12,6 @@ import akka.cluster.typed.Down;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
@@ -56,7 +55,7 @@ class ShardedRingsTest {
   }
 
   private static Config nodeConfig() {
-    return LoopbackCluster.nodeConfig("""
+    return LoopbackCluster.shardedNodeConfig("""
         replikit.leaderless {
           n = 3
           w = 2
@@ -70,19 +69,7 @@ class ShardedRingsTest {
             fan-out = 32
           }
         }
-        replikit.sharding {
-          keep-alive-interval = 300ms
-          request-timeout = 1s
-        }
-        akka.cluster.sharding.retry-interval = 300ms
-        # the coordinator waits this long before re-placing a downed node's shards; the downed node is really gone
-        akka.cluster.down-removal-margin = 1s
-        # a crash, not a graceful leave: the node's system stops without leaving the cluster
-        akka.coordinated-shutdown.run-by-actor-system-terminate = off
-        """)
-        .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+        """);
   }
 
   private ShardedKeyspace startCluster(int count, String name) {

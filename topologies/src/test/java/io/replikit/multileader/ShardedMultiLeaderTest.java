@@ -54,23 +54,11 @@ class ShardedMultiLeaderTest {
   }
 
   private static Config nodeConfig() {
-    return LoopbackCluster.nodeConfig("""
+    return LoopbackCluster.shardedNodeConfig("""
         replikit.multi-leader.digest-interval = 100ms
-        replikit.sharding {
-          keep-alive-interval = 300ms
-          request-timeout = 1s
-        }
-        akka.cluster.sharding.retry-interval = 300ms
         # a joining node gets its replicas within a second or two (Akka's default round is every 10s)
         akka.cluster.sharding.rebalance-interval = 500ms
-        # the coordinator waits this long before re-placing a downed node's shards; the downed node is really gone
-        akka.cluster.down-removal-margin = 1s
-        # a crash, not a graceful leave: the node's system stops without leaving the cluster
-        akka.coordinated-shutdown.run-by-actor-system-terminate = off
-        """)
-        .withFallback(akka.persistence.testkit.PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(akka.persistence.testkit.PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load());
+        """);
   }
 
   private ShardedMultiLeader host(ActorTestKit node, ShardedKeyspace keyspace) {
