@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * write (semi-synchronous, one synchronous follower) stays readable.
  */
 class ShardedReplicaGroupsTest {
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  // bounded waits, generous for a loaded 2-core machine: elections, placement and rejoins take seconds each
+  private static final Duration WAIT = Duration.ofSeconds(40);
   private static final int PARTITIONS = 4;
   private static final int REPLICAS = 3;
   private final List<ActorTestKit> nodes = new ArrayList<>();
