@@ -356,6 +356,8 @@ public final class ShardingBench {
   private static ActorSystem<Void> startNode(int i, String runId, Options o) {
     Config base = LoopbackCluster.nodeConfig("""
         akka.loglevel = WARNING
+        # Akka's own stdout logger runs while a system starts and stops: it printed warnings before --json's object
+        akka.stdout-loglevel = OFF
         akka.actor.default-dispatcher.fork-join-executor { parallelism-min = 2, parallelism-max = 2 }
         akka.remote.artery.advanced { inbound-lanes = 1, outbound-lanes = 1 }
         akka.cluster.sharding.rebalance-interval = %dms
