@@ -22,8 +22,11 @@ import java.util.concurrent.TimeUnit;
  * is identified by the context its {@code PutOk} returned. At the end each key is read with r = R through the
  * {@link io.replikit.sharding.RingRouter}, so every replica's copy is merged (and repaired): an acknowledged write is
  * readable when its value is among the siblings. One missing there is fetched from every replica's own store.
- * Does not survive what the family does not: every replica that held a write losing its journal before the write
- * was copied (per-node journals, two moves of one group's holders before read repair or anti-entropy ran).
+ * Before the writers start, each ring must take one write on all R replicas, so that no write is acknowledged by
+ * w replicas only because a coordinator did not yet know where the others run. Does not survive what the family
+ * does not: every replica that held a write losing its journal before the write was copied (per-node journals: a
+ * write acknowledged while one replica was away sits on w replicas, and a move plus a crash can take both before
+ * read repair or anti-entropy ran).
  */
 final class LeaderlessTarget implements ShardedTarget<VersionVector> {
   private static final int READ_ATTEMPTS = 3;

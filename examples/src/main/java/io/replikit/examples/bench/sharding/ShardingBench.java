@@ -44,8 +44,8 @@ import java.util.concurrent.locks.LockSupport;
  * single-leader group whose leader moved or died pays a failover); at the end (multi-leader: once every group
  * converged, {@code converged} and {@code converge_ms}) every acknowledged write is read back by key, and one
  * missing is asked of every replica of its group: held by none, it is in {@code writes_lost} (must be 0 for
- * semi-sync and sync groups, for rings at w = r = a majority, and for multi-leader groups whose leaders' journals
- * survive); held by one, in {@code writes_not_readable_by_key} (the router read from a replica that lacks it).
+ * semi-sync and sync groups, for rings at w = r = a majority while a write's holders keep their journal until it is
+ * copied, and for multi-leader groups while a leader's journal survives until its writes are forwarded); held by one, in {@code writes_not_readable_by_key} (the router read from a replica that lacks it).
  * {@code partitions_without_leader} (single-leader only): groups with no leader at the end (with per-node
  * journals, a replica moved by the rebalance rejoins without a vote until caught up, so a crash in that window
  * leaves its group without a majority that remembers). Times never fail the run.
