@@ -5,6 +5,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Down;
 import akka.cluster.typed.Join;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
@@ -12,13 +13,9 @@ import com.typesafe.config.ConfigFactory;
 import io.replikit.examples.bench.BenchReport;
 import io.replikit.examples.bench.Progress;
 import io.replikit.persistence.ReplikitJournal;
-import io.replikit.sharding.KeyRouter;
 import io.replikit.sharding.Placement;
 import io.replikit.sharding.ShardedKeyspace;
-import io.replikit.sharding.ShardedReplicaGroups;
 import io.replikit.singleleader.AckPolicy;
-import io.replikit.singleleader.Replica;
-import io.replikit.singleleader.SingleLeaderSettings;
 import io.replikit.testkit.LoopbackCluster;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -33,30 +30,43 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sharded replica groups on a cluster of N actor systems in this JVM (loopback Artery, in-memory H2 journal per
- * node): a keyspace of P partitions, R replicas each, placed by {@link ShardedReplicaGroups}. One writer per
- * partition writes unique keys through the {@link KeyRouter} of node 1 all along; a node joins, then one of the
- * first nodes crashes (its system stops without leaving) and is downed from node 1.
+ * Sharded replica groups on a cluster of N actor systems in this JVM (loopback Artery, in-memory H2 journal shared
+ * or per node): a keyspace of P partitions, R replicas each, of one family ({@code single-leader} groups of
+ * {@link io.replikit.sharding.ShardedReplicaGroups}, {@code leaderless} rings of {@link io.replikit.sharding.ShardedRings},
+ * {@code multi-leader} groups of {@link io.replikit.multileader.ShardedMultiLeader}; what differs is behind
+ * {@link ShardedTarget}). One writer per partition writes unique keys through the router of node 1 all along; a node
+ * joins, then one of the first nodes crashes (its system stops without leaving) and is downed from node 1.
  *
  * <p>Figures: partitions placed (all R replicas answering), replicas per node (max/min) after start, after the join
  * and after the leave; for the join and the leave, {@code rebalance_ms} (the event until every replica is placed,
  * none two of a group on a node, and replicas per node differ by at most one) and {@code serve_again_ms} (the
- * longest time any partition went without an acknowledged write, from the event until placement settled: a group
- * whose leader moved or died pays a failover); at the end every acknowledged write is read back by key, and one
- * missing or at another version there is asked of every replica of its group: held by none, it is in
- * {@code writes_lost} (must be 0 for semi-sync and sync); held by one, in {@code writes_not_readable_by_key} (the
- * router read from a replica that lacks it: a group without a caught-up leader). {@code partitions_without_leader}:
- * groups with no leader at the end (with per-node journals, a replica moved by the rebalance rejoins without a vote
- * until caught up, so a crash in that window leaves its group without a majority that remembers). Times never fail
- * the run.
+ * longest time any partition went without an acknowledged write, from the event until placement settled: a
+ * single-leader group whose leader moved or died pays a failover); at the end (multi-leader: once every group
+ * converged, {@code converged} and {@code converge_ms}) every acknowledged write is read back by key, and one
+ * missing is asked of every replica of its group: held by none, it is in {@code writes_lost} (must be 0 for
+ * semi-sync and sync groups, for rings at w = r = a majority while a write's holders keep their journal until it is
+ * copied, and for multi-leader groups while a leader's journal survives until its writes are forwarded); held by one, in {@code writes_not_readable_by_key} (the router read from a replica that lacks it).
+ * {@code partitions_without_leader} (single-leader only): groups with no leader at the end (with per-node
+ * journals, a replica moved by the rebalance rejoins without a vote until caught up, so a crash in that window
+ * leaves its group without a majority that remembers). Times never fail the run.
  */
 public final class ShardingBench {
   private static final Duration SETTLE_LIMIT = Duration.ofSeconds(120);
 
-  /** What to run: {@code nodes} at start (a node joins later, one leaves), partitions, replicas, ack mode. */
-  public record Options(int nodes, int partitions, int replicas, String mode, Duration rebalanceInterval,
-      boolean sharedJournal, Duration writeInterval) {
+  /** The families a sharded keyspace can be of, as {@code --family} names them. */
+  public static final List<String> FAMILIES = List.of("single-leader", "leaderless", "multi-leader");
+
+  /**
+   * What to run: the family, {@code nodes} at start (a node joins later, one leaves), partitions, replicas, ack mode
+   * (single-leader only; ignored by the others).
+   */
+  public record Options(String family, int nodes, int partitions, int replicas, String mode,
+      Duration rebalanceInterval, boolean sharedJournal, Duration writeInterval) {
     public Options {
+      if (family == null || !FAMILIES.contains(family)) {
+        throw new IllegalArgumentException("--family must be one of " + String.join(", ", FAMILIES) + ", was '"
+            + family + "'");
+      }
       if (writeInterval == null || writeInterval.isNegative()) {
         throw new IllegalArgumentException("--write-interval must be zero or positive, was " + writeInterval);
       }
@@ -82,95 +92,16 @@ public final class ShardingBench {
   public static BenchReport run(Options o, PrintWriter progress) throws Exception {
     String runId = Long.toString(System.nanoTime(), 36);
     List<ActorSystem<Void>> systems = new ArrayList<>();
-    List<ShardedReplicaGroups> hosts = new ArrayList<>();
-    ShardedKeyspace keyspace = null;
-    Writers writers = null;
     try {
       for (int i = 1; i <= o.nodes(); i++) {
         systems.add(startNode(i, runId, o));
       }
-      note(progress, "sharding bench: %d nodes joining one cluster on loopback", o.nodes());
+      note(progress, "sharding bench (%s): %d nodes joining one cluster on loopback", o.family(), o.nodes());
       LoopbackCluster.joinAndAwaitUp(systems, Duration.ofSeconds(60));
-      keyspace = ShardedKeyspace.fromConfig("bench", systems.get(0).settings().config())
+      ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("bench", systems.get(0).settings().config())
           .withPartitions(o.partitions()).withReplicas(o.replicas());
-      long t0 = System.nanoTime();
-      for (ActorSystem<Void> s : systems) {
-        hosts.add(ShardedReplicaGroups.init(s, keyspace, settings(s, o)));
-      }
-      ShardedReplicaGroups client = hosts.get(0);
-      Placement start = awaitSettled(client, o.nodes(), progress, "start");
-      writers = new Writers(client.router(), o.partitions(), o.writeInterval(), systems.get(0));
-      writers.start();
-      writers.awaitEveryPartitionWrote(SETTLE_LIMIT);
-      long startMs = ms(System.nanoTime() - t0);
-      note(progress, "placed and serving after %d ms: %s", startMs, start.perNode());
-
-      // a node joins
-      ActorSystem<Void> joiner = startNode(o.nodes() + 1, runId, o);
-      long tJoin = System.nanoTime();
-      Cluster.get(joiner).manager().tell(new Join(Cluster.get(systems.get(0)).selfMember().address()));
-      systems.add(joiner);
-      hosts.add(ShardedReplicaGroups.init(joiner, keyspace, settings(joiner, o)));
-      writers.markEvent(tJoin);
-      Placement afterJoin = awaitSettled(client, o.nodes() + 1, progress, "join");
-      Event join = new Event(ms(System.nanoTime() - tJoin), writers.longestGapSinceEvent(), afterJoin);
-      note(progress, "join: settled after %d ms, longest write gap %d ms: %s", join.rebalanceMs, join.serveAgainMs,
-          afterJoin.perNode());
-
-      // node 2 crashes and is downed
-      ActorSystem<Void> victim = systems.remove(1);
-      hosts.remove(1);
-      akka.actor.Address address = Cluster.get(victim).selfMember().address();
-      long tLeave = System.nanoTime();
-      writers.markEvent(tLeave);
-      victim.terminate();
-      victim.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      Cluster.get(systems.get(0)).manager().tell(new Down(address));
-      Placement afterLeave = awaitSettled(client, o.nodes(), progress, "leave");
-      Event leave = new Event(ms(System.nanoTime() - tLeave), writers.longestGapSinceEvent(), afterLeave);
-      note(progress, "leave: settled after %d ms, longest write gap %d ms: %s", leave.rebalanceMs, leave.serveAgainMs,
-          afterLeave.perNode());
-
-      writers.stop();
-      Map<String, Long> acknowledged = writers.acknowledged;
-      note(progress, "reading back %d acknowledged writes", acknowledged.size());
-      long lost = 0;
-      long unreadable = 0;
-      java.util.concurrent.atomic.AtomicLong checked = new java.util.concurrent.atomic.AtomicLong();
-      try (Progress ticker = Progress.of(progress, "read back", "writes checked", checked::get,
-          acknowledged.size())) {
-        for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
-          Replica.ReadReply r = client.router().get(e.getKey()).toCompletableFuture().get(60, TimeUnit.SECONDS);
-          if (!(r instanceof Replica.Found f) || f.version() != e.getValue()) {
-            // the replica the router read from lacks it: lost only if no replica of the group holds it
-            if (heldBySomeReplica(client, e.getKey(), e.getValue())) {
-              if (unreadable < 5) {
-                note(progress, "not readable by key: %s acknowledged at %d, read back %s, but a replica holds it",
-                    e.getKey(), e.getValue(), r);
-              }
-              unreadable++;
-            } else {
-              if (lost < 5) {
-                note(progress, "lost: %s acknowledged at %d, read back %s, held by no replica", e.getKey(),
-                    e.getValue(), r);
-              }
-              lost++;
-            }
-          }
-          checked.incrementAndGet();
-        }
-      }
-      int leaderless = partitionsWithoutLeader(client, keyspace);
-      if (leaderless > 0) {
-        note(progress, "%d partitions have no leader at the end (too few replicas that remember the group's history:"
-            + " they wait for one to come back, never electing one that lacks acknowledged writes)", leaderless);
-      }
-      return new Report(o, start, startMs, join, leave, acknowledged.size(), writers.refused.get(), lost,
-          unreadable, leaderless);
+      return run(o, target(o, keyspace), keyspace, systems, runId, progress);
     } finally {
-      if (writers != null) {
-        writers.stop();
-      }
       for (ActorSystem<Void> s : systems) {
         s.terminate();
       }
@@ -184,57 +115,110 @@ public final class ShardingBench {
     }
   }
 
+  private static ShardedTarget<?> target(Options o, ShardedKeyspace keyspace) {
+    return switch (o.family()) {
+      case "leaderless" -> new LeaderlessTarget(keyspace);
+      case "multi-leader" -> new MultiLeaderTarget(keyspace);
+      default -> new SingleLeaderTarget(keyspace, o.mode());
+    };
+  }
+
+  /** The phases, the same for every family; {@code systems} are the running nodes (stopped by the caller). */
+  private static <A> BenchReport run(Options o, ShardedTarget<A> target, ShardedKeyspace keyspace,
+      List<ActorSystem<Void>> systems, String runId, PrintWriter progress) throws Exception {
+    Writers<A> writers = null;
+    try {
+      long t0 = System.nanoTime();
+      for (ActorSystem<Void> s : systems) {
+        target.host(s);
+      }
+      Placement start = awaitSettled(target, o.nodes(), progress, "start");
+      target.awaitServing(SETTLE_LIMIT);
+      writers = new Writers<>(target, keyspace, o.writeInterval(), systems.get(0));
+      writers.start();
+      writers.awaitEveryPartitionWrote(SETTLE_LIMIT);
+      long startMs = ms(System.nanoTime() - t0);
+      note(progress, "placed and serving after %d ms: %s", startMs, start.perNode());
+
+      // a node joins
+      ActorSystem<Void> joiner = startNode(o.nodes() + 1, runId, o);
+      long tJoin = System.nanoTime();
+      Cluster.get(joiner).manager().tell(new Join(Cluster.get(systems.get(0)).selfMember().address()));
+      systems.add(joiner);
+      target.host(joiner);
+      writers.markEvent(tJoin);
+      Placement afterJoin = awaitSettled(target, o.nodes() + 1, progress, "join");
+      Event join = new Event(ms(System.nanoTime() - tJoin), writers.longestGapSinceEvent(), afterJoin);
+      note(progress, "join: settled after %d ms, longest write gap %d ms: %s", join.rebalanceMs, join.serveAgainMs,
+          afterJoin.perNode());
+
+      // node 2 crashes and is downed
+      ActorSystem<Void> victim = systems.remove(1);
+      akka.actor.Address address = Cluster.get(victim).selfMember().address();
+      long tLeave = System.nanoTime();
+      writers.markEvent(tLeave);
+      victim.terminate();
+      victim.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Cluster.get(systems.get(0)).manager().tell(new Down(address));
+      Placement afterLeave = awaitSettled(target, o.nodes(), progress, "leave");
+      Event leave = new Event(ms(System.nanoTime() - tLeave), writers.longestGapSinceEvent(), afterLeave);
+      note(progress, "leave: settled after %d ms, longest write gap %d ms: %s", leave.rebalanceMs, leave.serveAgainMs,
+          afterLeave.perNode());
+
+      writers.stop();
+      ShardedTarget.Convergence convergence = target.settle(SETTLE_LIMIT);
+      if (convergence != null) {
+        note(progress, convergence.converged() ? "every group converged after %d ms"
+            : "not every group converged within %d ms; checking anyway", convergence.ms());
+      }
+      Map<String, Written<A>> acknowledged = writers.acknowledged;
+      note(progress, "reading back %d acknowledged writes", acknowledged.size());
+      long lost = 0;
+      long unreadable = 0;
+      java.util.concurrent.atomic.AtomicLong checked = new java.util.concurrent.atomic.AtomicLong();
+      try (Progress ticker = Progress.of(progress, "read back", "writes checked", checked::get,
+          acknowledged.size())) {
+        for (Map.Entry<String, Written<A>> e : acknowledged.entrySet()) {
+          Written<A> w = e.getValue();
+          ShardedTarget.Checked c = target.check(e.getKey(), w.value(), w.ack());
+          switch (c.outcome()) {
+            case NOT_READABLE_BY_KEY -> {
+              if (unreadable < 5) {
+                note(progress, "not readable by key: %s acknowledged as %s, the router read %s, but a replica "
+                    + "holds it", e.getKey(), w.ack(), c.readBack());
+              }
+              unreadable++;
+            }
+            case LOST -> {
+              if (lost < 5) {
+                note(progress, "lost: %s acknowledged as %s, the router read %s, held by no replica", e.getKey(),
+                    w.ack(), c.readBack());
+              }
+              lost++;
+            }
+            case READABLE -> { }
+          }
+          checked.incrementAndGet();
+        }
+      }
+      Integer leaderless = target.partitionsWithoutLeader();
+      if (leaderless != null && leaderless > 0) {
+        note(progress, "%d partitions have no leader at the end (too few replicas that remember the group's history:"
+            + " they wait for one to come back, never electing one that lacks acknowledged writes)", leaderless);
+      }
+      return new Report(o, target.mode(), start, startMs, join, leave, acknowledged.size(), writers.refused.get(),
+          lost, unreadable, leaderless, convergence);
+    } finally {
+      if (writers != null) {
+        writers.stop();
+      }
+    }
+  }
+
   record Event(long rebalanceMs, long serveAgainMs, Placement placement) {}
 
-  /** Whether any replica of {@code key}'s group holds it at {@code version} (each asked directly). */
-  private static boolean heldBySomeReplica(ShardedReplicaGroups client, String key, long version) {
-    int p = client.keyspace().partitionOf(key);
-    for (int r = 0; r < client.keyspace().replicas(); r++) {
-      try {
-        Replica.ReadReply reply = client.replica(p, r).<Replica.ReadReply>ask(
-            replyTo -> new Replica.Get(key, replyTo), client.keyspace().requestTimeout()).toCompletableFuture()
-            .get(60, TimeUnit.SECONDS);
-        if (reply instanceof Replica.Found f && f.version() == version) {
-          return true;
-        }
-      } catch (Exception e) {
-        // a silent replica holds nothing we can show
-      }
-    }
-    return false;
-  }
-
-  /** Partitions where no replica answers as leader. */
-  private static int partitionsWithoutLeader(ShardedReplicaGroups client, ShardedKeyspace keyspace) {
-    int without = 0;
-    for (int p = 0; p < keyspace.partitions(); p++) {
-      boolean led = false;
-      for (int r = 0; r < keyspace.replicas() && !led; r++) {
-        try {
-          led = "leader".equals(client.replica(p, r).<io.replikit.singleleader.ReplicaStatus>ask(
-              Replica.GetStatus::new, keyspace.requestTimeout()).toCompletableFuture().get(60, TimeUnit.SECONDS)
-              .role());
-        } catch (Exception e) {
-          // silent: not a leader we can use
-        }
-      }
-      without += led ? 0 : 1;
-    }
-    return without;
-  }
-
-  private static SingleLeaderSettings settings(ActorSystem<?> s, Options o) {
-    SingleLeaderSettings base = SingleLeaderSettings.fromConfig(s.settings().config());
-    AckPolicy.Mode mode = AckPolicy.parseMode("--mode", o.mode());
-    return base.withAckPolicy(switch (mode) {
-      case ASYNC -> AckPolicy.async();
-      case SYNC -> AckPolicy.sync();
-      case SEMI_SYNC -> AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1);
-    });
-  }
-
   /** Waits until every replica that can be placed is, none two of a group on a node, and per node within one. */
-  private static Placement awaitSettled(ShardedReplicaGroups client, int nodes, PrintWriter progress, String phase)
+  private static Placement awaitSettled(ShardedTarget<?> client, int nodes, PrintWriter progress, String phase)
       throws Exception {
     long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
     Placement p = null;
@@ -259,11 +243,15 @@ public final class ShardingBench {
         + " s; last seen: " + p);
   }
 
+  /** An acknowledged write: the value written and what identifies the write. */
+  record Written<A>(JsonNode value, A ack) {}
+
   /** One closed-loop writer per partition, each writing unique keys of its partition through the router. */
-  static final class Writers {
-    final KeyRouter router;
+  static final class Writers<A> {
+    final ShardedTarget<A> target;
+    final ShardedKeyspace keyspace;
     final int partitions;
-    final Map<String, Long> acknowledged = new ConcurrentHashMap<>();
+    final Map<String, Written<A>> acknowledged = new ConcurrentHashMap<>();
     final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
     final AtomicBoolean running = new AtomicBoolean(true);
     final AtomicLongArray lastAck;
@@ -273,11 +261,12 @@ public final class ShardingBench {
     final Duration interval;
     final ActorSystem<?> system;
 
-    Writers(KeyRouter router, int partitions, Duration interval, ActorSystem<?> system) {
-      this.router = router;
+    Writers(ShardedTarget<A> target, ShardedKeyspace keyspace, Duration interval, ActorSystem<?> system) {
+      this.target = target;
+      this.keyspace = keyspace;
       this.interval = interval;
       this.system = system;
-      this.partitions = partitions;
+      this.partitions = keyspace.partitions();
       this.lastAck = new AtomicLongArray(partitions);
       this.longestGap = new AtomicLongArray(partitions);
     }
@@ -295,7 +284,7 @@ public final class ShardingBench {
       // key names are searched once per (partition, n): k-<partition>-<n>-<salt> with the salt that hashes there
       for (int salt = 0; ; salt++) {
         String k = "k-" + partition + "-" + n + "-" + salt;
-        if (router.keyspace().partitionOf(k) == partition) {
+        if (keyspace.partitionOf(k) == partition) {
           return k;
         }
       }
@@ -307,10 +296,11 @@ public final class ShardingBench {
         return;
       }
       String key = key(partition, n);
-      router.put(key, JsonNodeFactory.instance.numberNode(n)).whenComplete((reply, error) -> {
+      JsonNode value = JsonNodeFactory.instance.numberNode(n);
+      target.write(key, value).whenComplete((ack, error) -> {
         long now = System.nanoTime();
-        if (reply instanceof Replica.Written w) {
-          acknowledged.put(key, w.version());
+        if (ack != null && ack.isPresent()) {
+          acknowledged.put(key, new Written<>(value, ack.get()));
           long prev = lastAck.getAndSet(partition, now);
           longestGap.accumulateAndGet(partition, now - prev, Math::max);
         } else {
@@ -345,7 +335,7 @@ public final class ShardingBench {
     void awaitEveryPartitionWrote(Duration limit) {
       long deadline = System.nanoTime() + limit.toNanos();
       while (System.nanoTime() < deadline) {
-        long written = acknowledged.keySet().stream().map(k -> router.keyspace().partitionOf(k)).distinct().count();
+        long written = acknowledged.keySet().stream().map(keyspace::partitionOf).distinct().count();
         if (written == partitions) {
           return;
         }
@@ -366,6 +356,8 @@ public final class ShardingBench {
   private static ActorSystem<Void> startNode(int i, String runId, Options o) {
     Config base = LoopbackCluster.nodeConfig("""
         akka.loglevel = WARNING
+        # Akka's own stdout logger runs while a system starts and stops: it printed warnings before --json's object
+        akka.stdout-loglevel = OFF
         akka.actor.default-dispatcher.fork-join-executor { parallelism-min = 2, parallelism-max = 2 }
         akka.remote.artery.advanced { inbound-lanes = 1, outbound-lanes = 1 }
         akka.cluster.sharding.rebalance-interval = %dms
@@ -392,6 +384,7 @@ public final class ShardingBench {
 
   static final class Report implements BenchReport {
     private final Options o;
+    private final String mode;
     private final Placement start;
     private final long startMs;
     private final Event join;
@@ -400,13 +393,13 @@ public final class ShardingBench {
     private final long refused;
     private final long lost;
     private final long unreadable;
-    private final int leaderless;
+    private final Integer leaderless;
+    private final ShardedTarget.Convergence convergence;
 
-    Report(Options o, Placement start, long startMs, Event join, Event leave, long acknowledged, long refused,
-        long lost, long unreadable, int leaderless) {
-      this.unreadable = unreadable;
-      this.leaderless = leaderless;
+    Report(Options o, String mode, Placement start, long startMs, Event join, Event leave, long acknowledged,
+        long refused, long lost, long unreadable, Integer leaderless, ShardedTarget.Convergence convergence) {
       this.o = o;
+      this.mode = mode;
       this.start = start;
       this.startMs = startMs;
       this.join = join;
@@ -414,6 +407,9 @@ public final class ShardingBench {
       this.acknowledged = acknowledged;
       this.refused = refused;
       this.lost = lost;
+      this.unreadable = unreadable;
+      this.leaderless = leaderless;
+      this.convergence = convergence;
     }
 
     private static long partitionsPlaced(Placement p, int partitions, int replicas) {
@@ -435,10 +431,11 @@ public final class ShardingBench {
     @Override
     public ObjectNode toJson() {
       ObjectNode root = JsonNodeFactory.instance.objectNode();
+      root.put("family", o.family());
       root.put("nodes", o.nodes());
       root.put("partitions", o.partitions());
       root.put("replicas", o.replicas());
-      root.put("mode", o.mode());
+      root.put("mode", mode);
       root.put("rebalance_interval_ms", o.rebalanceInterval().toMillis());
       root.put("journal", o.sharedJournal() ? "shared" : "per-node");
       root.put("write_interval_ms", o.writeInterval().toMillis());
@@ -452,15 +449,18 @@ public final class ShardingBench {
       root.put("not_acknowledged", refused);
       root.put("writes_lost", lost);
       root.put("writes_not_readable_by_key", unreadable);
+      // null where the family has no leaders (leaderless, multi-leader) or needs no convergence before reading
       root.put("partitions_without_leader", leaderless);
+      root.put("converged", convergence == null ? null : convergence.converged());
+      root.put("converge_ms", convergence == null ? null : convergence.ms());
       return root;
     }
 
     @Override
     public void printTable(PrintWriter out) {
-      out.printf(Locale.ROOT, "sharding bench: %d nodes, %d partitions x %d replicas, %s, rebalance every %d ms, "
-          + "%s journal%n", o.nodes(), o.partitions(), o.replicas(), o.mode(), o.rebalanceInterval().toMillis(),
-          o.sharedJournal() ? "shared" : "per-node");
+      out.printf(Locale.ROOT, "sharding bench (%s): %d nodes, %d partitions x %d replicas, %s, rebalance every %d "
+          + "ms, %s journal%n", o.family(), o.nodes(), o.partitions(), o.replicas(), mode,
+          o.rebalanceInterval().toMillis(), o.sharedJournal() ? "shared" : "per-node");
       out.printf(Locale.ROOT, "start: %d/%d partitions placed, replicas per node %d..%d, serving after %d ms%n",
           partitionsPlaced(start, o.partitions(), o.replicas()), o.partitions(), start.minPerNode(),
           start.maxPerNode(), startMs);
@@ -471,8 +471,13 @@ public final class ShardingBench {
         out.printf(Locale.ROOT, "%-6s %6d %13d %15d %4d..%d%n", e.getKey(), v.placement().nodes(), v.rebalanceMs(),
             v.serveAgainMs(), v.placement().minPerNode(), v.placement().maxPerNode());
       }
+      if (convergence != null) {
+        out.printf(Locale.ROOT, "%s after writes stopped: %d ms%n",
+            convergence.converged() ? "every group converged" : "NOT every group converged", convergence.ms());
+      }
       out.printf(Locale.ROOT, "writes acknowledged %d, not acknowledged %d, lost %d, not readable by key %d; "
-          + "partitions without a leader %d%n", acknowledged, refused, lost, unreadable, leaderless);
+          + "partitions without a leader %s%n", acknowledged, refused, lost, unreadable,
+          leaderless == null ? "n/a" : leaderless.toString());
     }
   }
 }
