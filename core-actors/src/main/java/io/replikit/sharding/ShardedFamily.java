@@ -2,7 +2,11 @@ package io.replikit.sharding;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
 import io.replikit.cluster.ReceptionistTransport;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What {@link ShardedGroups} needs to know of a replication family to host its replica groups on Cluster Sharding:
@@ -32,4 +36,31 @@ public interface ShardedFamily<C> {
 
   /** A location query as a command of this family: it must implement {@link ShardedReplica.LocationQuery}. */
   C whereAreYou(ActorRef<ShardedReplica.Location> replyTo);
+
+  /**
+   * Whether the group whose replicas are {@code replicas} (every slot of one partition of {@code keyspace}, in slot
+   * order) is settled: each replica holds what the group needs of it, so that moving one of them now costs the group
+   * no more than that one replica's state. A rebalance moves a replica only while its group is settled (answered
+   * within the keyspace's request timeout; a failure or a silent replica counts as not settled), because with
+   * per-node journals a move loses the moved replica's journal: a second move before the first replica caught up
+   * would leave a group of three one crash away from having no majority that remembers its history. Moves forced by
+   * a node leaving do not ask.
+   *
+   * <p>The default: every replica runs (answers a location query). The single-leader family: every replica votes
+   * (none rejoining after a lost journal). The leaderless family: every replica's anti-entropy has compared all its
+   * ranges with all its peers since it started, or no replica holds a key.
+   */
+  default CompletionStage<Boolean> settled(ShardedKeyspace keyspace, List<EntityRef<C>> replicas) {
+    return allOf(replicas.stream()
+        .map(r -> r.ask(this::whereAreYou, keyspace.requestTimeout()).thenApply(location -> true))
+        .toList());
+  }
+
+  /** True once every answer is true; false as soon as one is false or fails (a helper for {@link #settled}). */
+  static CompletionStage<Boolean> allOf(List<? extends CompletionStage<Boolean>> answers) {
+    List<CompletableFuture<Boolean>> all = answers.stream()
+        .map(a -> a.toCompletableFuture().exceptionally(e -> false)).toList();
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .thenApply(v -> all.stream().allMatch(CompletableFuture::join));
+  }
 }

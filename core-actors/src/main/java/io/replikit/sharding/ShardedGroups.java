@@ -54,7 +54,8 @@ public final class ShardedGroups<C> {
     this.sharding = ClusterSharding.get(system);
     sharding.init(Entity.of(typeKey, ctx -> entity(ctx.getEntityId()))
         .withMessageExtractor(new OneShardPerReplica<C>())
-        .withAllocationStrategy(new ReplicaGroupAllocationStrategy(keyspace.replicas(), keyspace.rebalanceMaxMoves()))
+        .withAllocationStrategy(new ReplicaGroupAllocationStrategy(keyspace.replicas(), keyspace.rebalanceMaxMoves(),
+            this::groupSettled))
         // replication traffic bypasses sharding, so an idle-looking replica is busy: never passivate
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     system.systemActorOf(keepAlive(), "replikit-sharding-keepalive-" + keyspace.name(), Props.empty());
@@ -126,6 +127,15 @@ public final class ShardedGroups<C> {
       }
       return new Placement(keyspace.name(), nodes, keyspace.replicas(), placed, unplaced, perNode, warning);
     });
+  }
+
+  /** Whether the group of {@code slot} is settled ({@link ShardedFamily#settled}), for the rebalancing. */
+  private CompletionStage<Boolean> groupSettled(ReplicaSlot slot) {
+    List<EntityRef<C>> members = new ArrayList<>();
+    for (int r = 0; r < keyspace.replicas(); r++) {
+      members.add(replica(slot.partition(), r));
+    }
+    return family.settled(keyspace, members);
   }
 
   private int upMembers() {

@@ -7,7 +7,9 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import io.replikit.cluster.ReceptionistTransport;
 import io.replikit.singleleader.Replica;
+import io.replikit.singleleader.ReplicaStatus;
 import io.replikit.singleleader.SingleLeaderSettings;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -78,6 +80,15 @@ public final class ShardedReplicaGroups {
       @Override
       public Replica.Command whereAreYou(ActorRef<ShardedReplica.Location> replyTo) {
         return new ShardedReplica.WhereAreYou(replyTo);
+      }
+
+      /** A group is settled when every replica votes: none asking about, nor catching up with, a group it lost. */
+      @Override
+      public CompletionStage<Boolean> settled(ShardedKeyspace keyspace, List<EntityRef<Replica.Command>> replicas) {
+        return ShardedFamily.allOf(replicas.stream()
+            .map(r -> r.<ReplicaStatus>ask(Replica.GetStatus::new, keyspace.requestTimeout())
+                .thenApply(s -> !s.rejoining()))
+            .toList());
       }
     };
   }

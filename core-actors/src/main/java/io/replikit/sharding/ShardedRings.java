@@ -19,6 +19,7 @@ import io.replikit.serialization.WireMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -66,6 +67,10 @@ public final class ShardedRings {
 
   /** Runs one anti-entropy round of the entity's storage replica with its peers ({@link AntiEntropy.RunRound}). */
   public record RunAntiEntropy(ActorRef<AntiEntropy.RoundDone> replyTo) implements Coordinator.Command, WireMessage {}
+
+  /** Asks the entity's storage replica for its anti-entropy counters ({@link AntiEntropy.Status}). */
+  public record GetAntiEntropyStatus(ActorRef<AntiEntropy.Status> replyTo)
+      implements Coordinator.Command, WireMessage {}
 
   private final ShardedGroups<Coordinator.Command> groups;
   private final Keyspace template;
@@ -126,7 +131,31 @@ public final class ShardedRings {
       public Coordinator.Command whereAreYou(ActorRef<ShardedReplica.Location> replyTo) {
         return new WhereAreYou(replyTo);
       }
+
+      @Override
+      public CompletionStage<Boolean> settled(ShardedKeyspace keyspace,
+          List<EntityRef<Coordinator.Command>> replicas) {
+        List<CompletableFuture<Boolean>> refilled = new ArrayList<>();
+        List<CompletableFuture<Boolean>> empty = new ArrayList<>();
+        for (EntityRef<Coordinator.Command> r : replicas) {
+          refilled.add(r.<AntiEntropy.Status>ask(GetAntiEntropyStatus::new, keyspace.requestTimeout())
+              .thenApply(s -> refilled(s, keyspace.replicas())).toCompletableFuture());
+          empty.add(r.<StorageReplica.Status>ask(GetReplicaStatus::new, keyspace.requestTimeout())
+              .thenApply(s -> s.keys() == 0).toCompletableFuture());
+        }
+        // a group that holds no key loses nothing by a move (a new ring is evened out before any exchange ran)
+        return ShardedFamily.allOf(refilled).thenCombine(ShardedFamily.allOf(empty), (a, b) -> a || b);
+      }
     };
+  }
+
+  /**
+   * Whether a replica's anti-entropy has compared every range it keeps with every other replica of its ring (n = R,
+   * so each range with R - 1 peers) since it started: a replica placed anew, empty, holds what its peers held by
+   * then. Without anti-entropy nothing refills it but reads: it counts as refilled (moves are then not held back).
+   */
+  static boolean refilled(AntiEntropy.Status s, int replicas) {
+    return !s.enabled() || s.exchanges() >= (long) s.ranges() * (replicas - 1);
   }
 
   /** The ring of every partition of a keyspace with {@code replicas} replicas: nodes {@code r0..r<replicas-1>}. */
@@ -193,6 +222,10 @@ public final class ShardedRings {
           })
           .onMessage(RunAntiEntropy.class, m -> {
             storage.tell(new AntiEntropy.RunRound(m.replyTo()));
+            return Behaviors.same();
+          })
+          .onMessage(GetAntiEntropyStatus.class, m -> {
+            storage.tell(new AntiEntropy.GetStatus(m.replyTo()));
             return Behaviors.same();
           })
           .onMessage(Coordinator.Command.class, m -> {

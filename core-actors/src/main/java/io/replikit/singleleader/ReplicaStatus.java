@@ -12,9 +12,10 @@ import java.util.List;
  * {@code leaderLastPosition} is the leader's last position as last heard. {@code logFormat}: how the group logs
  * transactions; {@code stalenessMillis}: how old this replica's data may be (0 on a leader holding its lease, -1
  * unknown), as bounded-staleness reads see it; {@code replicationError}: why this replica refuses its leader's
- * stream (WAL of another storage version), or null. {@code rejoining}: this replica recovered an empty journal in a
- * group with a history (it lost its journal) and catches up as a non-voting member: it grants no votes, never stands
- * and counts for no acknowledgement until it holds its leader's log to a point that leader named.
+ * stream (WAL of another storage version), or null. {@code rejoining}: this replica does not vote yet because it
+ * recovered an empty journal: it is still asking the other voters whether the group has a history, or the group has
+ * one (it lost its journal) and it catches up as a non-voting member: it grants no votes, never stands and counts
+ * for no acknowledgement until it holds its leader's log to a point that leader named.
  */
 public record ReplicaStatus(
     String groupId,

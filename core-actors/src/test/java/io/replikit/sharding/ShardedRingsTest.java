@@ -15,6 +15,7 @@ import com.typesafe.config.Config;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
+import io.replikit.leaderless.antientropy.AntiEntropy;
 import io.replikit.leaderless.antientropy.AntiEntropySettings;
 import io.replikit.replication.ReplicaId;
 import io.replikit.testkit.LoopbackCluster;
@@ -211,6 +212,33 @@ class ShardedRingsTest {
         return null;
       });
     }
+
+    // a ring that holds keys is settled (a rebalance may move one of its replicas) only once every replica compared
+    // all its ranges with all its peers since it started: no exchange has ticked here, so none is; a full round each
+    ShardedFamily<Coordinator.Command> family = ShardedRings.family(Keyspace.fromConfig("baskets",
+        nodes.get(0).system().settings().config()), AntiEntropySettings.manual());
+    int partition = moved.keySet().iterator().next();
+    List<akka.cluster.sharding.typed.javadsl.EntityRef<Coordinator.Command>> ring = new ArrayList<>();
+    for (int r = 0; r < REPLICAS; r++) {
+      ring.add(client.replica(partition, r));
+    }
+    assertFalse(family.settled(keyspace, ring).toCompletableFuture().get(20, TimeUnit.SECONDS),
+        "partition " + partition + " holds keys and no replica has exchanged since it started");
+    for (int r = 0; r < REPLICAS; r++) {
+      int replica = r;
+      await(() -> {
+        AntiEntropy.RoundDone done = client.replica(partition, replica).<AntiEntropy.RoundDone>ask(
+            ShardedRings.RunAntiEntropy::new, Duration.ofSeconds(20)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(0, done.abandoned(), "r" + replica + " compared every range with every peer: " + done);
+        return null;
+      });
+      if (r < REPLICAS - 1) {
+        assertFalse(family.settled(keyspace, ring).toCompletableFuture().get(20, TimeUnit.SECONDS),
+            "partition " + partition + " after " + (r + 1) + " of its replicas ran a round");
+      }
+    }
+    assertTrue(family.settled(keyspace, ring).toCompletableFuture().get(20, TimeUnit.SECONDS),
+        "partition " + partition + " is settled once each replica ran a full round");
   }
 
   @Test

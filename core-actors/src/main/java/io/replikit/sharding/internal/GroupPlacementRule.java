@@ -13,6 +13,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * Where the replicas of sharded replica groups go, without actors: every shard is one replica slot
@@ -24,7 +27,9 @@ import java.util.TreeSet;
  *
  * <p>Rebalancing moves replicas from the most to the least loaded nodes until hosted counts differ by at most one,
  * at most one replica per group per round and none of a group that is missing a replica, so that a group keeps a
- * majority while its replicas move. It does not know load other than shard counts (a busy group counts as one
+ * majority while its replicas move; with {@link #rebalanceSettled}, none of a group whose replicas are not all
+ * settled either (one still catching up after an earlier move: moving a second would leave a group of three one
+ * crash away from having no majority that remembers it). It does not know load other than shard counts (a busy group counts as one
  * shard per replica like an idle one).
  */
 public final class GroupPlacementRule {
@@ -97,6 +102,15 @@ public final class GroupPlacementRule {
    */
   public Set<String> rebalance(Map<String, ? extends Collection<String>> allocations, Set<String> inProgress,
       int maxMoves) {
+    return rebalance(allocations, inProgress, maxMoves, Set.of());
+  }
+
+  /**
+   * {@link #rebalance(Map, Set, int)} moving no replica of the groups in {@code heldGroups} (group ids): groups
+   * that cannot afford to lose a replica's state now, for one of theirs is still catching up after a move.
+   */
+  public Set<String> rebalance(Map<String, ? extends Collection<String>> allocations, Set<String> inProgress,
+      int maxMoves, Set<String> heldGroups) {
     if (!inProgress.isEmpty() || maxMoves < 1) {
       return Set.of();
     }
@@ -108,7 +122,7 @@ public final class GroupPlacementRule {
         ReplicaSlot.parse(s).ifPresent(slot -> placedPerGroup.merge(slot.groupId(), 1, Integer::sum));
       }
     }
-    Set<String> movedGroups = new HashSet<>();
+    Set<String> movedGroups = new HashSet<>(heldGroups);
     Set<String> moves = new LinkedHashSet<>();
     while (moves.size() < maxMoves) {
       Move m = coLocated(sim, movedGroups);
@@ -124,6 +138,61 @@ public final class GroupPlacementRule {
       moves.add(m.shard);
     }
     return moves;
+  }
+
+  /**
+   * {@link #rebalance(Map, Set, int, Set)} moving only replicas of settled groups: {@code settled} says, for the slot
+   * a move would take, whether every replica of its group is settled (holds what the group needs of it; see
+   * {@code ShardedFamily#settled}); it must always complete (false when unsure). A move of an unsettled group is
+   * dropped and its group held back, and the round is planned again without it, at most {@code maxMoves + 1}
+   * times, so that one stuck group does not stop every other group's moves.
+   */
+  public CompletionStage<Set<String>> rebalanceSettled(Map<String, ? extends Collection<String>> allocations,
+      Set<String> inProgress, int maxMoves, Function<ReplicaSlot, CompletionStage<Boolean>> settled) {
+    return plan(allocations, inProgress, maxMoves, settled, new HashSet<>(), new HashSet<>(), maxMoves + 1);
+  }
+
+  private CompletionStage<Set<String>> plan(Map<String, ? extends Collection<String>> allocations,
+      Set<String> inProgress, int maxMoves, Function<ReplicaSlot, CompletionStage<Boolean>> settled,
+      Set<String> held, Set<String> settledGroups, int plansLeft) {
+    Set<String> moves = rebalance(allocations, inProgress, maxMoves, held);
+    Map<String, ReplicaSlot> toAsk = new TreeMap<>();
+    for (String shard : moves) {
+      ReplicaSlot.parse(shard).filter(s -> !settledGroups.contains(s.groupId()))
+          .ifPresent(s -> toAsk.put(s.groupId(), s));
+    }
+    if (toAsk.isEmpty()) {
+      return CompletableFuture.completedFuture(moves);
+    }
+    List<CompletableFuture<Boolean>> answers = new ArrayList<>();
+    for (ReplicaSlot s : toAsk.values()) {
+      answers.add(settled.apply(s).toCompletableFuture().exceptionally(e -> false));
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+      int i = 0;
+      boolean newlyHeld = false;
+      for (String group : toAsk.keySet()) {
+        if (answers.get(i++).join()) {
+          settledGroups.add(group);
+        } else {
+          held.add(group);
+          newlyHeld = true;
+        }
+      }
+      if (!newlyHeld) {
+        return CompletableFuture.completedFuture(moves);
+      }
+      if (plansLeft <= 1) {
+        Set<String> kept = new LinkedHashSet<>();
+        for (String shard : moves) {
+          if (ReplicaSlot.parse(shard).map(s -> settledGroups.contains(s.groupId())).orElse(false)) {
+            kept.add(shard);
+          }
+        }
+        return CompletableFuture.completedFuture(kept);
+      }
+      return plan(allocations, inProgress, maxMoves, settled, held, settledGroups, plansLeft - 1);
+    });
   }
 
   private record Move(String shard, String group, String from, String to) {}

@@ -1511,7 +1511,8 @@ public final class ReplicaBehavior extends EventSourcedBehavior<Replica.Command,
         role == Role.LEADER ? state.lastPosition() : leaderLastKnown, state.store().size(), state.logStart(),
         state.retainedEntries(), settings.ackPolicy().toString(), settings.ackLevel().name().toLowerCase(),
         tracker == null ? 0 : tracker.pendingWrites(), state.divergentWrites().size(), followers, changes,
-        settings.logEncoding().format().configName(), stalenessMillis(now), refusedStream, state.rejoining());
+        settings.logEncoding().format().configName(), stalenessMillis(now), refusedStream,
+        state.rejoining() || asking);
   }
 
   /** How long ago the oldest entry after {@code position} was written: 0 when there is none, -1 when not kept. */

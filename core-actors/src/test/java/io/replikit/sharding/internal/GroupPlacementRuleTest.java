@@ -233,4 +233,39 @@ class GroupPlacementRuleTest {
     assertFalse(moves.isEmpty());
     assertEquals(Set.of(), rule.rebalance(nodes, Set.of("ks-p1-r0"), 5), "one round at a time");
   }
+
+  @Test
+  void aRebalanceMovesNoReplicaOfAGroupWhoseReplicasAreNotAllSettledAndMovesAnotherGroupInstead() throws Exception {
+    GroupPlacementRule rule = new GroupPlacementRule(3);
+    // a holds four replicas, d none: one move evens them out, and either group on a may take it
+    Map<String, List<String>> nodes = new TreeMap<>(Map.of(
+        "a", List.of("ks-p0-r0", "ks-p1-r0", "ks-p2-r0", "ks-p3-r0"),
+        "b", List.of("ks-p0-r1", "ks-p1-r1", "ks-p2-r1", "ks-p3-r1"),
+        "c", List.of("ks-p0-r2", "ks-p1-r2", "ks-p2-r2", "ks-p3-r2"),
+        "d", List.of()));
+    Set<String> unheld = rule.rebalance(nodes, Set.of(), 1);
+    assertEquals(1, unheld.size(), "one move: " + unheld);
+    String first = ReplicaSlot.parse(unheld.iterator().next()).orElseThrow().groupId();
+
+    // the group the plain round would move has a replica catching up: another group moves instead
+    List<String> asked = new ArrayList<>();
+    Set<String> moves = rule.rebalanceSettled(nodes, Set.of(), 1, slot -> {
+      asked.add(slot.groupId());
+      return java.util.concurrent.CompletableFuture.completedFuture(!slot.groupId().equals(first));
+    }).toCompletableFuture().get();
+    assertEquals(1, moves.size(), "moved: " + moves);
+    String moved = ReplicaSlot.parse(moves.iterator().next()).orElseThrow().groupId();
+    assertFalse(moved.equals(first), "the unsettled group " + first + " keeps its replicas: " + moves);
+    assertEquals(List.of(first, moved), asked, "each group asked once");
+
+    // nothing settled, or the question failing: nothing moves, and the planning ends
+    assertEquals(Set.of(), rule.rebalanceSettled(nodes, Set.of(), 2,
+        slot -> java.util.concurrent.CompletableFuture.completedFuture(false)).toCompletableFuture().get());
+    assertEquals(Set.of(), rule.rebalanceSettled(nodes, Set.of(), 2,
+        slot -> java.util.concurrent.CompletableFuture.<Boolean>failedFuture(new RuntimeException("silent")))
+        .toCompletableFuture().get());
+    // every group settled: the plain round's moves
+    assertEquals(rule.rebalance(nodes, Set.of(), 2), rule.rebalanceSettled(nodes, Set.of(), 2,
+        slot -> java.util.concurrent.CompletableFuture.completedFuture(true)).toCompletableFuture().get());
+  }
 }
