@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Down;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
 import io.replikit.replication.ReplicaId;
@@ -18,6 +16,7 @@ import io.replikit.singleleader.Replica;
 import io.replikit.singleleader.ReplicaStatus;
 import io.replikit.singleleader.SingleLeaderSettings;
 import io.replikit.testkit.LoopbackCluster;
+import io.replikit.testkit.ShardedNodes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,7 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,15 +41,9 @@ class ShardedReplicaGroupsTest {
   private static final Duration WAIT = Duration.ofSeconds(40);
   private static final int PARTITIONS = 4;
   private static final int REPLICAS = 3;
-  private final List<ActorTestKit> nodes = new ArrayList<>();
-  private final List<ShardedReplicaGroups> groups = new ArrayList<>();
-
-  @AfterEach
-  void stopNodes() {
-    for (ActorTestKit kit : nodes) {
-      kit.shutdownTestKit();
-    }
-  }
+  @AutoClose
+  private final ShardedNodes<ShardedReplicaGroups> nodes =
+      new ShardedNodes<>(ShardedReplicaGroupsTest::nodeConfig, WAIT);
 
   private static Config nodeConfig() {
     return LoopbackCluster.shardedNodeConfig("""
@@ -69,17 +62,12 @@ class ShardedReplicaGroupsTest {
    * semi-synchronous groups (one synchronous follower).
    */
   private ShardedKeyspace startCluster(int count, String name) {
-    for (int i = 0; i < count; i++) {
-      nodes.add(ActorTestKit.create("replikit", nodeConfig()));
-    }
-    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
-    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig(name, nodes.get(0).system().settings().config())
+    nodes.start(count);
+    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig(name, nodes.config())
         .withPartitions(PARTITIONS).withReplicas(REPLICAS);
-    for (ActorTestKit node : nodes) {
-      SingleLeaderSettings settings = SingleLeaderSettings.fromConfig(node.system().settings().config())
-          .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1));
-      groups.add(ShardedReplicaGroups.init(node.system(), keyspace, settings));
-    }
+    nodes.hostEach(node -> ShardedReplicaGroups.init(node.system(), keyspace,
+        SingleLeaderSettings.fromConfig(node.system().settings().config())
+            .withAckPolicy(AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1))));
     return keyspace;
   }
 
@@ -87,18 +75,10 @@ class ShardedReplicaGroupsTest {
   void groupsSpreadOverThreeNodesServeWritesByKeyAndKeepEveryAcknowledgedWriteWhenANodeIsDowned()
       throws Exception {
     ShardedKeyspace keyspace = startCluster(3, "orders");
-    ShardedReplicaGroups client = groups.get(0);
+    ShardedReplicaGroups client = nodes.host(0);
 
     // every replica is placed, one replica of each group per node, four replicas per node
-    Placement placement = await(() -> {
-      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      assertEquals(List.of(), p.unplaced(), "every replica placed");
-      return p;
-    });
-    assertFalse(placement.coLocated(), "no node hosts two replicas of one group: " + placement.placed());
-    assertEquals(3, placement.perNode().size(), "replicas on all three nodes: " + placement.perNode());
-    assertEquals(4, placement.maxPerNode());
-    assertEquals(4, placement.minPerNode());
+    Placement placement = nodes.awaitBalanced(client::placement, 3, 4);
     for (int p = 0; p < PARTITIONS; p++) {
       Set<String> hosts = new HashSet<>();
       for (int r = 0; r < REPLICAS; r++) {
@@ -124,23 +104,20 @@ class ShardedReplicaGroupsTest {
         leadersPerNode.merge(placement.placed().get(keyspace.entityId(p, index(leader))), 1, Integer::sum));
     int victim = 1;
     for (int i = 1; i < 3; i++) {
-      String address = Cluster.get(nodes.get(i).system()).selfMember().address().toString();
-      String current = Cluster.get(nodes.get(victim).system()).selfMember().address().toString();
+      String address = nodes.address(i).toString();
+      String current = nodes.address(victim).toString();
       if (leadersPerNode.getOrDefault(address, 0) > leadersPerNode.getOrDefault(current, 0)) {
         victim = i;
       }
     }
-    String victimAddress = Cluster.get(nodes.get(victim).system()).selfMember().address().toString();
+    String victimAddress = nodes.address(victim).toString();
     Set<String> lostReplicas = new HashSet<>();
     placement.placed().forEach((entity, node) -> {
       if (node.equals(victimAddress)) {
         lostReplicas.add(entity);
       }
     });
-    akka.actor.Address downed = Cluster.get(nodes.get(victim).system()).selfMember().address();
-    nodes.remove(victim).shutdownTestKit();
-    groups.remove(victim);
-    Cluster.get(nodes.get(0).system()).manager().tell(new Down(downed));
+    nodes.crash(victim);
 
     // the two replicas left of each group elect a leader where needed and take writes by key again
     awaitLeaders(client, keyspace, lostReplicas);
@@ -164,20 +141,14 @@ class ShardedReplicaGroupsTest {
   @Test
   void aReplicaPlacedAnewOnAnotherNodeAfterItsNodeWasDownedCatchesUpWithItsGroup() throws Exception {
     ShardedKeyspace keyspace = startCluster(4, "carts");
-    ShardedReplicaGroups client = groups.get(0);
-    Placement placement = await(() -> {
-      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      assertEquals(List.of(), p.unplaced(), "every replica placed");
-      assertEquals(3, p.maxPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
-      assertEquals(3, p.minPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
-      return p;
-    });
+    ShardedReplicaGroups client = nodes.host(0);
+    Placement placement = nodes.awaitBalanced(client::placement, 4, 3);
     awaitVotingLeaders(client, keyspace);
     Map<String, Long> acknowledged = new LinkedHashMap<>();
     writeKeys(client.router(), "before-", 40, acknowledged);
 
     // the last node crashes and is downed; each of its three replicas has exactly one node without its group
-    akka.actor.Address downed = Cluster.get(nodes.get(3).system()).selfMember().address();
+    akka.actor.Address downed = nodes.address(3);
     Set<String> moved = new HashSet<>();
     placement.placed().forEach((entity, node) -> {
       if (node.equals(downed.toString())) {
@@ -185,19 +156,10 @@ class ShardedReplicaGroupsTest {
       }
     });
     assertEquals(3, moved.size());
-    nodes.remove(3).shutdownTestKit();
-    groups.remove(3);
-    Cluster.get(nodes.get(0).system()).manager().tell(new Down(downed));
+    nodes.crash(3);
 
-    Placement again = await(() -> {
-      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      assertEquals(List.of(), p.unplaced(), "the downed node's replicas are placed on the other nodes");
-      assertEquals(3, p.perNode().size());
-      return p;
-    });
-    assertFalse(again.coLocated(), "still no node with two replicas of one group: " + again.placed());
-    assertEquals(4, again.maxPerNode());
-    assertEquals(4, again.minPerNode());
+    // the downed node's replicas are placed on the other nodes, still never two of one group on a node
+    Placement again = nodes.awaitBalanced(client::placement, 3, 4);
     for (String entity : moved) {
       assertFalse(again.placed().get(entity).equals(downed.toString()));
     }
@@ -208,7 +170,7 @@ class ShardedReplicaGroupsTest {
     for (String entity : moved) {
       int p = Integer.parseInt(entity.substring(entity.indexOf("-p") + 2, entity.lastIndexOf("-r")));
       int r = Integer.parseInt(entity.substring(entity.lastIndexOf("-r") + 2));
-      await(() -> {
+      nodes.await(() -> {
         for (Map.Entry<String, Long> e : acknowledged.entrySet()) {
           if (keyspace.partitionOf(e.getKey()) != p) {
             continue;
@@ -265,7 +227,7 @@ class ShardedReplicaGroupsTest {
 
   private Map<Integer, ReplicaId> awaitLeaders(ShardedReplicaGroups client, ShardedKeyspace keyspace,
       Set<String> gone, boolean voting) throws Exception {
-    return await(() -> {
+    return nodes.await(() -> {
       Map<Integer, ReplicaId> leaders = new LinkedHashMap<>();
       for (int p = 0; p < PARTITIONS; p++) {
         List<CompletableFuture<Optional<ReplicaStatus>>> asks = new ArrayList<>();
@@ -301,23 +263,4 @@ class ShardedReplicaGroupsTest {
     return Integer.parseInt(id.value().substring(1));
   }
 
-  private interface Check<T> {
-    T run() throws Exception;
-  }
-
-  /** Retries {@code check} until it passes, for at most {@link #WAIT} (a bounded await, no fixed sleeps). */
-  private <T> T await(Check<T> check) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try {
-        return check.run();
-      } catch (AssertionError | Exception e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        // the probe's own bounded wait: each check already spends up to a request timeout on silent replicas
-        nodes.get(0).createTestProbe().expectNoMessage(Duration.ofMillis(100));
-      }
-    }
-  }
 }

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Down;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
@@ -19,6 +17,7 @@ import io.replikit.leaderless.antientropy.AntiEntropy;
 import io.replikit.leaderless.antientropy.AntiEntropySettings;
 import io.replikit.replication.ReplicaId;
 import io.replikit.testkit.LoopbackCluster;
+import io.replikit.testkit.ShardedNodes;
 import io.replikit.versioning.VersionVector;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,15 +44,8 @@ class ShardedRingsTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final int PARTITIONS = 4;
   private static final int REPLICAS = 3;
-  private final List<ActorTestKit> nodes = new ArrayList<>();
-  private final List<ShardedRings> rings = new ArrayList<>();
-
-  @AfterEach
-  void stopNodes() {
-    for (ActorTestKit kit : nodes) {
-      kit.shutdownTestKit();
-    }
-  }
+  @AutoClose
+  private final ShardedNodes<ShardedRings> nodes = new ShardedNodes<>(ShardedRingsTest::nodeConfig, WAIT);
 
   private static Config nodeConfig() {
     return LoopbackCluster.shardedNodeConfig("""
@@ -74,18 +66,14 @@ class ShardedRingsTest {
   }
 
   private ShardedKeyspace startCluster(int count, String name) {
-    for (int i = 0; i < count; i++) {
-      nodes.add(ActorTestKit.create("replikit", nodeConfig()));
-    }
-    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
-    Config config = nodes.get(0).system().settings().config();
-    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig(name, config).withPartitions(PARTITIONS)
+    nodes.start(count);
+    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig(name, nodes.config()).withPartitions(PARTITIONS)
         .withReplicas(REPLICAS);
-    for (ActorTestKit node : nodes) {
+    nodes.hostEach(node -> {
       Config c = node.system().settings().config();
-      rings.add(ShardedRings.init(node.system(), keyspace, Keyspace.fromConfig(name, c),
-          AntiEntropySettings.fromConfig(c)));
-    }
+      return ShardedRings.init(node.system(), keyspace, Keyspace.fromConfig(name, c),
+          AntiEntropySettings.fromConfig(c));
+    });
     return keyspace;
   }
 
@@ -93,22 +81,15 @@ class ShardedRingsTest {
   void ringsSpreadOverFourNodesKeepEveryAcknowledgedWriteWhenANodeIsDownedAndItsReplicasMoveEmpty()
       throws Exception {
     ShardedKeyspace keyspace = startCluster(4, "baskets");
-    ShardedRings client = rings.get(0);
+    ShardedRings client = nodes.host(0);
     RingRouter router = client.router();
-    Placement placement = await(() -> {
-      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      assertEquals(List.of(), p.unplaced(), "every replica placed");
-      assertEquals(3, p.maxPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
-      assertEquals(3, p.minPerNode(), "12 replicas on 4 nodes, 3 each: " + p.perNode());
-      return p;
-    });
-    assertFalse(placement.coLocated(), "no node hosts two replicas of one ring: " + placement.placed());
+    Placement placement = nodes.awaitBalanced(client::placement, 4, 3);
     // replicas run, but a coordinator reaches another node's replica only once the Receptionist's listing of it
     // arrived there (a write sent before is QuorumFailed): wait until every ring takes a write on all three
     AtomicInteger warmups = new AtomicInteger();
     for (int p = 0; p < PARTITIONS; p++) {
       int partition = p;
-      await(() -> {
+      nodes.await(() -> {
         String key = "warm-up-" + warmups.incrementAndGet() + "-";
         for (int i = 0; keyspace.partitionOf(key) != partition; i++) {
           key = "warm-up-" + warmups.get() + "-" + i;
@@ -121,7 +102,7 @@ class ShardedRingsTest {
     }
 
     // the last node will crash: its replicas are the ones that move; some keys of each are minted by them
-    String victim = Cluster.get(nodes.get(3).system()).selfMember().address().toString();
+    String victim = nodes.address(3).toString();
     Map<Integer, ReplicaId> moved = new LinkedHashMap<>();
     placement.placed().forEach((entity, node) -> {
       if (node.equals(victim)) {
@@ -151,26 +132,16 @@ class ShardedRingsTest {
       assertEquals(acknowledged.get(key), Set.copyOf(all.values()), key + " on every replica");
     }
 
-    akka.actor.Address downed = Cluster.get(nodes.get(3).system()).selfMember().address();
-    nodes.remove(3).shutdownTestKit();
-    rings.remove(3);
-    Cluster.get(nodes.get(0).system()).manager().tell(new Down(downed));
+    nodes.crash(3);
 
-    Placement again = await(() -> {
-      Placement p = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      assertEquals(List.of(), p.unplaced(), "the downed node's replicas are placed on the other nodes");
-      assertEquals(3, p.perNode().size());
-      return p;
-    });
-    assertFalse(again.coLocated(), "still no node with two replicas of one ring: " + again.placed());
-    assertEquals(4, again.maxPerNode());
-    assertEquals(4, again.minPerNode());
+    // the downed node's replicas are placed on the other nodes, still never two of one ring on a node
+    nodes.awaitBalanced(client::placement, 3, 4);
 
     // each moved replica runs on a node that never held its journal and mints again (a fresh key's blind write
     // comes back with a context of its dot only)
     AtomicInteger probes = new AtomicInteger();
     for (Map.Entry<Integer, ReplicaId> m : moved.entrySet()) {
-      await(() -> {
+      nodes.await(() -> {
         String probe = keysOf(client, keyspace, "probe-" + probes.incrementAndGet() + "-", m.getKey(), m.getValue(),
             1).get(0);
         Coordinator.PutOk ok = assertInstanceOf(Coordinator.PutOk.class, router.put(probe, VersionVector.empty(),
@@ -200,7 +171,7 @@ class ShardedRingsTest {
       assertTrue(status.mintsAs().startsWith(m.getValue().value() + "~"),
           "the moved replica started an incarnation: " + status);
       // the reads repaired it (blocking read repair): it holds every key of its partition now
-      await(() -> {
+      nodes.await(() -> {
         for (Map.Entry<String, Set<JsonNode>> e : acknowledged.entrySet()) {
           if (keyspace.partitionOf(e.getKey()) == m.getKey()) {
             StorageReplica.Fetched f = client.replica(m.getKey(), r).<StorageReplica.Fetched>ask(
@@ -216,7 +187,7 @@ class ShardedRingsTest {
     // a ring that holds keys is settled (a rebalance may move one of its replicas) only once every replica compared
     // all its ranges with all its peers since it started: no exchange has ticked here, so none is; a full round each
     ShardedFamily<Coordinator.Command> family = ShardedRings.family(Keyspace.fromConfig("baskets",
-        nodes.get(0).system().settings().config()), AntiEntropySettings.manual());
+        nodes.config()), AntiEntropySettings.manual());
     int partition = moved.keySet().iterator().next();
     List<akka.cluster.sharding.typed.javadsl.EntityRef<Coordinator.Command>> ring = new ArrayList<>();
     for (int r = 0; r < REPLICAS; r++) {
@@ -226,7 +197,7 @@ class ShardedRingsTest {
         "partition " + partition + " holds keys and no replica has exchanged since it started");
     for (int r = 0; r < REPLICAS; r++) {
       int replica = r;
-      await(() -> {
+      nodes.await(() -> {
         AntiEntropy.RoundDone done = client.replica(partition, replica).<AntiEntropy.RoundDone>ask(
             ShardedRings.RunAntiEntropy::new, Duration.ofSeconds(20)).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(0, done.abandoned(), "r" + replica + " compared every range with every peer: " + done);
@@ -284,24 +255,5 @@ class ShardedRingsTest {
 
   private static JsonNode text(String s) {
     return JsonNodeFactory.instance.textNode(s);
-  }
-
-  private interface Check<T> {
-    T run() throws Exception;
-  }
-
-  /** Retries {@code check} until it passes, for at most {@link #WAIT} (a bounded await, no fixed sleeps). */
-  private <T> T await(Check<T> check) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try {
-        return check.run();
-      } catch (AssertionError | Exception e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        nodes.get(0).createTestProbe().expectNoMessage(Duration.ofMillis(100));
-      }
-    }
   }
 }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Down;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.Config;
@@ -17,6 +16,7 @@ import com.typesafe.config.ConfigFactory;
 import io.replikit.sharding.Placement;
 import io.replikit.sharding.ShardedKeyspace;
 import io.replikit.testkit.LoopbackCluster;
+import io.replikit.testkit.ShardedNodes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +28,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,15 +43,8 @@ class ShardedMultiLeaderTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final int PARTITIONS = 4;
   private static final int REPLICAS = 3;
-  private final List<ActorTestKit> nodes = new ArrayList<>();
-  private final List<ShardedMultiLeader> hosts = new ArrayList<>();
-
-  @AfterEach
-  void stopNodes() {
-    for (ActorTestKit kit : nodes) {
-      kit.shutdownTestKit();
-    }
-  }
+  @AutoClose
+  private final ShardedNodes<ShardedMultiLeader> nodes = new ShardedNodes<>(ShardedMultiLeaderTest::nodeConfig, WAIT);
 
   private static Config nodeConfig() {
     return LoopbackCluster.shardedNodeConfig("""
@@ -69,16 +62,11 @@ class ShardedMultiLeaderTest {
   @Test
   void everyAcknowledgedWriteEndsOnEveryReplicaOfItsGroupWhileReplicasMoveToNodesWithoutTheirJournal()
       throws Exception {
-    for (int i = 0; i < 3; i++) {
-      nodes.add(ActorTestKit.create("replikit", nodeConfig()));
-    }
-    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
-    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("profiles", nodes.get(0).system().settings().config())
+    nodes.start(3);
+    ShardedKeyspace keyspace = ShardedKeyspace.fromConfig("profiles", nodes.config())
         .withPartitions(PARTITIONS).withReplicas(REPLICAS);
-    for (ActorTestKit node : nodes) {
-      hosts.add(host(node, keyspace));
-    }
-    ShardedMultiLeader client = hosts.get(0);
+    nodes.hostEach(node -> host(node, keyspace));
+    ShardedMultiLeader client = nodes.host(0);
     MultiLeaderKeyRouter router = client.router();
 
     Placement placement = awaitPlacement(client, 3, 4);
@@ -95,12 +83,8 @@ class ShardedMultiLeaderTest {
     Map<String, String> writesAs = writesAs(client);
 
     // a fourth node joins: three replicas (one of three groups) move to it and start there with an empty journal
-    ActorTestKit fourth = ActorTestKit.create("replikit", nodeConfig());
-    nodes.add(fourth);
-    Cluster.get(fourth.system()).manager().tell(new akka.cluster.typed.Join(
-        Cluster.get(nodes.get(0).system()).selfMember().address()));
-    LoopbackCluster.joinAndAwaitUp(nodes.stream().map(ActorTestKit::system).toList(), WAIT);
-    hosts.add(host(fourth, keyspace));
+    ActorTestKit fourth = nodes.join();
+    nodes.hostEach(node -> host(node, keyspace));
     Placement joined = awaitPlacement(client, 4, 3);
     String fourthAddress = Cluster.get(fourth.system()).selfMember().address().toString();
     Set<String> movedToFourth = entitiesOn(joined, fourthAddress);
@@ -121,11 +105,9 @@ class ShardedMultiLeaderTest {
     awaitEveryReplicaHolds(client, acknowledged);
 
     // the second node crashes and is downed: each of its replicas goes to the one node without its group
-    akka.actor.Address downed = Cluster.get(nodes.get(1).system()).selfMember().address();
+    akka.actor.Address downed = nodes.address(1);
     Set<String> lost = entitiesOn(joined, downed.toString());
-    nodes.remove(1).shutdownTestKit();
-    hosts.remove(1);
-    Cluster.get(nodes.get(0).system()).manager().tell(new Down(downed));
+    nodes.crash(1);
     Placement again = awaitPlacement(client, 3, 4);
     for (String entity : lost) {
       assertNotEquals(downed.toString(), again.placed().get(entity), entity + " placed anew");
@@ -215,15 +197,7 @@ class ShardedMultiLeaderTest {
 
   /** Waits until every replica is placed on {@code nodeCount} nodes, {@code perNode} each, no group doubled up. */
   private Placement awaitPlacement(ShardedMultiLeader client, int nodeCount, int perNode) throws Exception {
-    Placement p = await(() -> {
-      Placement now = client.placement().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      assertEquals(List.of(), now.unplaced(), "every replica placed");
-      assertEquals(nodeCount, now.perNode().size(), "replicas on every node: " + now.perNode());
-      assertEquals(perNode, now.maxPerNode(), "evened out: " + now.perNode());
-      assertEquals(perNode, now.minPerNode(), "evened out: " + now.perNode());
-      return now;
-    });
-    assertFalse(p.coLocated(), "no node hosts two replicas of one group: " + p.placed());
+    Placement p = nodes.awaitBalanced(client::placement, nodeCount, perNode);
     assertEquals(null, p.warning());
     return p;
   }
@@ -246,7 +220,7 @@ class ShardedMultiLeaderTest {
   private void awaitEveryReplicaHolds(ShardedMultiLeader client, Map<String, MultiLeaderReplica.Written> acknowledged)
       throws Exception {
     ShardedKeyspace keyspace = client.keyspace();
-    await(() -> {
+    nodes.await(() -> {
       for (int p = 0; p < PARTITIONS; p++) {
         for (int r = 0; r < REPLICAS; r++) {
           MultiLeaderReplica.AllValues all = client.replica(p, r).<MultiLeaderReplica.AllValues>ask(
@@ -262,24 +236,5 @@ class ShardedMultiLeaderTest {
       }
       return null;
     });
-  }
-
-  private interface Check<T> {
-    T run() throws Exception;
-  }
-
-  /** Retries {@code check} until it passes, for at most {@link #WAIT} (a bounded await, no fixed sleeps). */
-  private <T> T await(Check<T> check) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      try {
-        return check.run();
-      } catch (AssertionError | Exception e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        nodes.get(0).createTestProbe().expectNoMessage(Duration.ofMillis(100));
-      }
-    }
   }
 }

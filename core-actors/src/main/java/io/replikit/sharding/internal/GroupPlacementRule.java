@@ -29,8 +29,8 @@ import java.util.function.Function;
  * at most one replica per group per round and none of a group that is missing a replica, so that a group keeps a
  * majority while its replicas move; with {@link #rebalanceSettled}, none of a group whose replicas are not all
  * settled either (one still catching up after an earlier move: moving a second would leave a group of three one
- * crash away from having no majority that remembers it). It does not know load other than shard counts (a busy group counts as one
- * shard per replica like an idle one).
+ * crash away from having no majority that remembers it). It does not know load other than shard counts (a busy
+ * group counts as one shard per replica like an idle one).
  */
 public final class GroupPlacementRule {
   private final int replicasPerGroup;
