@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import io.replikit.multileader.internal.SilentSlots;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -26,14 +27,21 @@ import java.util.concurrent.TimeoutException;
  * as two concurrent writes of the same value. Reads are served by the home (which has applied every write it
  * acknowledged, so a client that writes through this router reads its writes while the home is up), else the next
  * slot, which may not have every write yet.
+ *
+ * <p>A replica that did not answer is remembered as silent for twice the request timeout: requests in that time
+ * start at the next slot instead of waiting a request timeout on it first, and the first request after it asks the
+ * home again (so a home placed anew gets its keys back within that time). When every slot is remembered silent the
+ * home is asked anyway.
  */
 public final class MultiLeaderKeyRouter {
   private final ShardedGroups<MultiLeaderReplica.Command> groups;
   private final ShardedKeyspace keyspace;
+  private final SilentSlots silentSlots;
 
   MultiLeaderKeyRouter(ShardedGroups<MultiLeaderReplica.Command> groups) {
     this.groups = groups;
     this.keyspace = groups.keyspace();
+    this.silentSlots = new SilentSlots(keyspace.replicas(), 2 * keyspace.requestTimeout().toNanos(), System::nanoTime);
   }
 
   public ShardedKeyspace keyspace() {
@@ -72,7 +80,7 @@ public final class MultiLeaderKeyRouter {
       return result;
     }
     int partition = keyspace.partitionOf(key);
-    attemptWrite(partition, homeOf(key), request, 1, result);
+    attemptWrite(partition, silentSlots.first(partition, homeOf(key)), request, 1, result);
     return result;
   }
 
@@ -87,7 +95,7 @@ public final class MultiLeaderKeyRouter {
       return result;
     }
     int partition = keyspace.partitionOf(key);
-    attemptRead(partition, homeOf(key), key, 1, result);
+    attemptRead(partition, silentSlots.first(partition, homeOf(key)), key, 1, result);
     return result;
   }
 
@@ -98,13 +106,18 @@ public final class MultiLeaderKeyRouter {
         .<MultiLeaderReplica.WriteReply>ask(request::apply, keyspace.requestTimeout())
         .whenComplete((reply, error) -> {
           if (reply != null) {
+            silentSlots.answered(partition, slot);
             result.complete(reply); // Written, or WriteRejected for a bad request: no other leader would take it
-          } else if (attempt >= keyspace.routeAttempts()) {
+            return;
+          }
+          silentSlots.silent(partition, slot);
+          if (attempt >= keyspace.routeAttempts()) {
             result.complete(new MultiLeaderReplica.WriteRejected("no leader of group " + keyspace.groupId(partition)
                 + " answered the write in " + attempt + " attempts (each waited "
                 + keyspace.requestTimeout().toMillis() + " ms); it may have been applied where the answer was lost"));
           } else {
-            attemptWrite(partition, (slot + 1) % keyspace.replicas(), request, attempt + 1, result);
+            int next = silentSlots.first(partition, (slot + 1) % keyspace.replicas());
+            attemptWrite(partition, next, request, attempt + 1, result);
           }
         });
   }
@@ -115,12 +128,17 @@ public final class MultiLeaderKeyRouter {
         .<MultiLeaderReplica.Value>ask(replyTo -> new MultiLeaderReplica.Get(key, replyTo), keyspace.requestTimeout())
         .whenComplete((reply, error) -> {
           if (reply != null) {
+            silentSlots.answered(partition, slot);
             result.complete(reply);
-          } else if (attempt >= keyspace.routeAttempts()) {
+            return;
+          }
+          silentSlots.silent(partition, slot);
+          if (attempt >= keyspace.routeAttempts()) {
             result.completeExceptionally(new TimeoutException("no replica of group " + keyspace.groupId(partition)
                 + " answered a read of '" + key + "' in " + attempt + " attempts"));
           } else {
-            attemptRead(partition, (slot + 1) % keyspace.replicas(), key, attempt + 1, result);
+            int next = silentSlots.first(partition, (slot + 1) % keyspace.replicas());
+            attemptRead(partition, next, key, attempt + 1, result);
           }
         });
   }
