@@ -22,8 +22,12 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
-/** What the log-format and reads benches share: the actor system on a journal, groups, and figure formatting. */
-final class BenchSupport {
+/**
+ * What the benches share: the actor system on a journal, groups, stopping the nodes, and figure formatting. Public
+ * only for {@link #stopAll}, which the benches of the family packages use; the rest stays package-private. Stopping
+ * never throws: a system that does not stop in time costs a progress line and is left to the JVM's exit.
+ */
+public final class BenchSupport {
   static final Duration CATCH_UP = Duration.ofSeconds(60);
 
   private BenchSupport() {}
@@ -62,6 +66,23 @@ final class BenchSupport {
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       note(progress, "the actor system did not shut down within 30 s: %s", e);
+    }
+  }
+
+  /**
+   * Terminates every node of {@code systems} at once, then waits up to 30 s for each to stop; one that does not is
+   * named on {@code progress} and left to the JVM's exit, so that a bench still reports its figures.
+   */
+  public static void stopAll(List<? extends ActorSystem<?>> systems, PrintWriter progress) {
+    for (ActorSystem<?> s : systems) {
+      s.terminate();
+    }
+    for (ActorSystem<?> s : systems) {
+      try {
+        s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        note(progress, "a node did not shut down within 30 s: %s", e);
+      }
     }
   }
 

@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
- * Runs a bench command as the CLI does and reads what it printed: stdout must stay one JSON object, stderr carries
- * the progress lines of {@link io.replikit.examples.bench.Progress} ({@code   phase: 12/40 unit (30%), 0 s}).
+ * Runs a command as the CLI does and reads what it printed (the command tests of this package share it): a bench's
+ * stdout must stay one JSON object, stderr carries the progress lines of {@link io.replikit.examples.bench.Progress}
+ * ({@code   phase: 12/40 unit (30%), 0 s}).
  */
 final class BenchProgressLines {
   /** A progress line with a total, as {@code Progress.describe} writes it. */

@@ -1,33 +1,19 @@
 package io.replikit.examples.cli;
 
+import static io.replikit.examples.cli.BenchProgressLines.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.replikit.examples.cli.BenchProgressLines.Run;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line refuses what it cannot run with exit code 2 and a message naming what was wrong. */
 class CliTest {
-
-  /** Exit code and everything printed on stderr. */
-  private record Run(int exitCode, String err, String out) {}
-
-  private static Run run(String... args) {
-    StringWriter err = new StringWriter();
-    StringWriter out = new StringWriter();
-    CommandLine cmd = ReplikitCli.commandLine();
-    cmd.setErr(new PrintWriter(err, true));
-    cmd.setOut(new PrintWriter(out, true));
-    int code = cmd.execute(args);
-    return new Run(code, err.toString(), out.toString());
-  }
 
   @ParameterizedTest(name = "{0} is refused naming {1}")
   @CsvSource(delimiter = '|', value = {

@@ -1,17 +1,16 @@
 package io.replikit.examples.cli;
 
+import static io.replikit.examples.cli.BenchProgressLines.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.replikit.examples.cli.BenchProgressLines.Run;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code replikit bench multi-leader} on a tiny workload: exactly one JSON object on stdout with the figures of Akka's
@@ -21,18 +20,6 @@ import picocli.CommandLine;
 class MultiLeaderBenchCommandTest {
   private static final int WRITES = 40;
   private static final int LEADERS = 3;
-
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cmd = ReplikitCli.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    int code = cmd.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void theAkkaBaselinePrintsOneJsonObjectWithEveryFigureAndConverges() throws Exception {

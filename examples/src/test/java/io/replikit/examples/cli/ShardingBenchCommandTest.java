@@ -1,16 +1,15 @@
 package io.replikit.examples.cli;
 
+import static io.replikit.examples.cli.BenchProgressLines.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.replikit.examples.cli.BenchProgressLines.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code replikit bench sharding --family ...} on a tiny keyspace (3 nodes, 2 partitions x 3 replicas, a node joins,
@@ -21,18 +20,6 @@ import picocli.CommandLine;
  */
 class ShardingBenchCommandTest {
   private static final int PARTITIONS = 2;
-
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cmd = ReplikitCli.commandLine();
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    int code = cmd.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   private static JsonNode bench(String family, String journal) throws Exception {
     Run r = run("bench", "sharding", "--family", family, "--journal", journal, "--nodes", "3", "--partitions",

@@ -17,6 +17,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.replikit.cluster.ReceptionistTransport;
 import io.replikit.examples.bench.BenchReport;
+import io.replikit.examples.bench.BenchSupport;
 import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
@@ -125,16 +126,7 @@ public final class LeaderlessBench {
         runs.put(s, s.equals(REPLIKIT) ? runReplikit(o, systems, w, progress) : runAkka(o, systems, w, progress));
       }
     } finally {
-      for (ActorSystem<Void> s : systems) {
-        s.terminate();
-      }
-      for (ActorSystem<Void> s : systems) {
-        try {
-          s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          note(progress, "a node did not shut down within 30 s: %s", e);
-        }
-      }
+      BenchSupport.stopAll(systems, progress);
     }
     return new Report(o, runs);
   }

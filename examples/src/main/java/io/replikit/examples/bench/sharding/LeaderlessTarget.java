@@ -7,7 +7,6 @@ import io.replikit.leaderless.Coordinator;
 import io.replikit.leaderless.Keyspace;
 import io.replikit.leaderless.StorageReplica;
 import io.replikit.leaderless.antientropy.AntiEntropySettings;
-import io.replikit.sharding.Placement;
 import io.replikit.sharding.ShardedKeyspace;
 import io.replikit.sharding.ShardedRings;
 import io.replikit.versioning.VersionVector;
@@ -28,14 +27,12 @@ import java.util.concurrent.TimeUnit;
  * write acknowledged while one replica was away sits on w replicas, and a move plus a crash can take both before
  * read repair or anti-entropy ran).
  */
-final class LeaderlessTarget implements ShardedTarget<VersionVector> {
+final class LeaderlessTarget extends GroupsTarget<VersionVector, ShardedRings> {
   private static final int READ_ATTEMPTS = 3;
-  private final ShardedKeyspace keyspace;
   private final int quorum;
-  private ShardedRings client;
 
   LeaderlessTarget(ShardedKeyspace keyspace) {
-    this.keyspace = keyspace;
+    super(keyspace, ShardedRings::placement);
     this.quorum = keyspace.replicas() / 2 + 1;
   }
 
@@ -50,21 +47,13 @@ final class LeaderlessTarget implements ShardedTarget<VersionVector> {
   }
 
   @Override
-  public void host(ActorSystem<?> node) {
+  ShardedRings start(ActorSystem<?> node) {
     Config config = node.settings().config();
     Keyspace c = Keyspace.fromConfig(keyspace.name(), config);
     // n = R: every key of a partition on all of its replicas; w and r a majority, so every read overlaps every write
     Keyspace template = new Keyspace(c.name(), keyspace.replicas(), quorum, quorum, c.timeout(), c.conflicts(),
         c.readRepair(), Map.of(), false, c.hintWindow(), c.handoffInterval(), c.fallOverAfter());
-    ShardedRings hosted = ShardedRings.init(node, keyspace, template, AntiEntropySettings.fromConfig(config));
-    if (client == null) {
-      client = hosted;
-    }
-  }
-
-  @Override
-  public CompletionStage<Placement> placement() {
-    return client.placement();
+    return ShardedRings.init(node, keyspace, template, AntiEntropySettings.fromConfig(config));
   }
 
   @Override
@@ -74,7 +63,7 @@ final class LeaderlessTarget implements ShardedTarget<VersionVector> {
     for (int p = 0; p < keyspace.partitions(); p++) {
       while (true) {
         String key = keyOf(p, "warm-up-" + (attempt++) + "-");
-        Coordinator.PutReply reply = client.router().put(key, VersionVector.empty(),
+        Coordinator.PutReply reply = client().router().put(key, VersionVector.empty(),
             com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.textNode(key),
             new Coordinator.Quorum(keyspace.replicas(), 0)).toCompletableFuture().get(60, TimeUnit.SECONDS);
         if (reply instanceof Coordinator.PutOk) {
@@ -98,7 +87,7 @@ final class LeaderlessTarget implements ShardedTarget<VersionVector> {
 
   @Override
   public CompletionStage<Optional<VersionVector>> write(String key, JsonNode value) {
-    return client.router().put(key, VersionVector.empty(), value).thenApply(reply ->
+    return client().router().put(key, VersionVector.empty(), value).thenApply(reply ->
         reply instanceof Coordinator.PutOk ok ? Optional.of(ok.context()) : Optional.empty());
   }
 
@@ -113,26 +102,16 @@ final class LeaderlessTarget implements ShardedTarget<VersionVector> {
     // a read at r = R fails while any replica is silent (a coordinator that has not yet learnt where a moved replica
     // runs, say): that read did not happen, so it is asked again a few times before the replicas are asked one by one
     for (int attempt = 1; attempt <= READ_ATTEMPTS && !(r instanceof Coordinator.GetOk); attempt++) {
-      r = client.router().get(key, new Coordinator.Quorum(0, keyspace.replicas())).toCompletableFuture()
+      r = client().router().get(key, new Coordinator.Quorum(0, keyspace.replicas())).toCompletableFuture()
           .get(60, TimeUnit.SECONDS);
     }
     if (r instanceof Coordinator.GetOk ok && ok.values().stream().anyMatch(v -> ShardedTarget.sameValue(value, v))) {
       return new Checked(ReadBack.READABLE, r);
     }
-    int p = keyspace.partitionOf(key);
-    for (int i = 0; i < keyspace.replicas(); i++) {
-      try {
-        StorageReplica.Fetched f = client.replica(p, i).<StorageReplica.Fetched>ask(
-            replyTo -> new ShardedRings.FetchKey(key, replyTo), keyspace.requestTimeout()).toCompletableFuture()
-            .get(60, TimeUnit.SECONDS);
-        if (f.set().values().stream().anyMatch(v -> ShardedTarget.sameValue(value, v))) {
-          return new Checked(ReadBack.NOT_READABLE_BY_KEY, r);
-        }
-      } catch (Exception e) {
-        // a silent replica holds nothing we can show
-      }
-    }
-    return new Checked(ReadBack.LOST, r);
+    return readBackFromReplicas(key, r,
+        (p, i) -> client().replica(p, i).<StorageReplica.Fetched>ask(
+            replyTo -> new ShardedRings.FetchKey(key, replyTo), keyspace.requestTimeout()),
+        f -> f.set().values().stream().anyMatch(v -> ShardedTarget.sameValue(value, v)));
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.replikit.multileader.ConflictPolicy;
 import io.replikit.multileader.MultiLeaderReplica;
 import io.replikit.multileader.MultiLeaderSettings;
 import io.replikit.multileader.ShardedMultiLeader;
-import io.replikit.sharding.Placement;
 import io.replikit.sharding.ShardedKeyspace;
 import io.replikit.versioning.VersionVector;
 import java.time.Duration;
@@ -24,12 +23,10 @@ import java.util.concurrent.locks.LockSupport;
  * one written (each key is written once, so nothing overwrites it). Does not survive what the family does not: a
  * leader's node lost before the writes it acknowledged were forwarded (per-node journals).
  */
-final class MultiLeaderTarget implements ShardedTarget<String> {
-  private final ShardedKeyspace keyspace;
-  private ShardedMultiLeader client;
+final class MultiLeaderTarget extends GroupsTarget<String, ShardedMultiLeader> {
 
   MultiLeaderTarget(ShardedKeyspace keyspace) {
-    this.keyspace = keyspace;
+    super(keyspace, ShardedMultiLeader::placement);
   }
 
   @Override
@@ -43,22 +40,14 @@ final class MultiLeaderTarget implements ShardedTarget<String> {
   }
 
   @Override
-  public void host(ActorSystem<?> node) {
-    ShardedMultiLeader hosted = ShardedMultiLeader.init(node, keyspace,
+  ShardedMultiLeader start(ActorSystem<?> node) {
+    return ShardedMultiLeader.init(node, keyspace,
         MultiLeaderSettings.fromConfig(node.settings().config()), ConflictPolicy.lastWriteWins());
-    if (client == null) {
-      client = hosted;
-    }
-  }
-
-  @Override
-  public CompletionStage<Placement> placement() {
-    return client.placement();
   }
 
   @Override
   public CompletionStage<Optional<String>> write(String key, JsonNode value) {
-    return client.router().put(key, value).thenApply(reply -> reply instanceof MultiLeaderReplica.Written w
+    return client().router().put(key, value).thenApply(reply -> reply instanceof MultiLeaderReplica.Written w
         ? Optional.of(w.origin() + ":" + w.counter()) : Optional.empty());
   }
 
@@ -87,7 +76,7 @@ final class MultiLeaderTarget implements ShardedTarget<String> {
     VersionVector first = null;
     for (int r = 0; r < keyspace.replicas(); r++) {
       try {
-        MultiLeaderReplica.Status s = client.replica(partition, r).<MultiLeaderReplica.Status>ask(
+        MultiLeaderReplica.Status s = client().replica(partition, r).<MultiLeaderReplica.Status>ask(
             MultiLeaderReplica.GetStatus::new, keyspace.requestTimeout()).toCompletableFuture()
             .get(60, TimeUnit.SECONDS);
         if (s.pending() > 0 || (first != null && !first.equals(s.applied()))) {
@@ -105,7 +94,7 @@ final class MultiLeaderTarget implements ShardedTarget<String> {
   public Checked check(String key, JsonNode value, String change) throws Exception {
     Object read;
     try {
-      MultiLeaderReplica.Value v = client.router().get(key).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      MultiLeaderReplica.Value v = client().router().get(key).toCompletableFuture().get(60, TimeUnit.SECONDS);
       if (ShardedTarget.sameValue(value, v.value())) {
         return new Checked(ReadBack.READABLE, v);
       }
@@ -113,20 +102,10 @@ final class MultiLeaderTarget implements ShardedTarget<String> {
     } catch (java.util.concurrent.ExecutionException e) {
       read = e.getCause(); // no replica answered the router: asked one by one below
     }
-    int p = keyspace.partitionOf(key);
-    for (int i = 0; i < keyspace.replicas(); i++) {
-      try {
-        MultiLeaderReplica.Value v = client.replica(p, i).<MultiLeaderReplica.Value>ask(
-            replyTo -> new MultiLeaderReplica.Get(key, replyTo), keyspace.requestTimeout()).toCompletableFuture()
-            .get(60, TimeUnit.SECONDS);
-        if (ShardedTarget.sameValue(value, v.value())) {
-          return new Checked(ReadBack.NOT_READABLE_BY_KEY, read);
-        }
-      } catch (Exception e) {
-        // a silent replica holds nothing we can show
-      }
-    }
-    return new Checked(ReadBack.LOST, read);
+    return readBackFromReplicas(key, read,
+        (p, i) -> client().replica(p, i).<MultiLeaderReplica.Value>ask(
+            replyTo -> new MultiLeaderReplica.Get(key, replyTo), keyspace.requestTimeout()),
+        v -> ShardedTarget.sameValue(value, v.value()));
   }
 
   @Override

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.replikit.examples.bench.BenchReport;
+import io.replikit.examples.bench.BenchSupport;
 import io.replikit.examples.bench.Progress;
 import io.replikit.persistence.ReplikitJournal;
 import io.replikit.sharding.Placement;
@@ -102,16 +103,7 @@ public final class ShardingBench {
           .withPartitions(o.partitions()).withReplicas(o.replicas());
       return run(o, target(o, keyspace), keyspace, systems, runId, progress);
     } finally {
-      for (ActorSystem<Void> s : systems) {
-        s.terminate();
-      }
-      for (ActorSystem<Void> s : systems) {
-        try {
-          s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          note(progress, "a node did not shut down within 30 s: %s", e);
-        }
-      }
+      BenchSupport.stopAll(systems, progress);
     }
   }
 

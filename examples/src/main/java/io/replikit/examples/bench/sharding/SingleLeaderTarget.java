@@ -2,7 +2,6 @@ package io.replikit.examples.bench.sharding;
 
 import akka.actor.typed.ActorSystem;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.replikit.sharding.Placement;
 import io.replikit.sharding.ShardedKeyspace;
 import io.replikit.sharding.ShardedReplicaGroups;
 import io.replikit.singleleader.AckPolicy;
@@ -20,14 +19,12 @@ import java.util.concurrent.TimeUnit;
  * write missing there is asked of every replica of its group. Does not tell a write overwritten later from a lost
  * one: the bench writes each key once.
  */
-final class SingleLeaderTarget implements ShardedTarget<Long> {
-  private final ShardedKeyspace keyspace;
+final class SingleLeaderTarget extends GroupsTarget<Long, ShardedReplicaGroups> {
   private final String mode;
-  private ShardedReplicaGroups client;
 
   SingleLeaderTarget(ShardedKeyspace keyspace, String mode) {
+    super(keyspace, ShardedReplicaGroups::placement);
     AckPolicy.parseMode("--mode", mode);
-    this.keyspace = keyspace;
     this.mode = mode;
   }
 
@@ -42,27 +39,19 @@ final class SingleLeaderTarget implements ShardedTarget<Long> {
   }
 
   @Override
-  public void host(ActorSystem<?> node) {
+  ShardedReplicaGroups start(ActorSystem<?> node) {
     SingleLeaderSettings base = SingleLeaderSettings.fromConfig(node.settings().config());
-    ShardedReplicaGroups hosted = ShardedReplicaGroups.init(node, keyspace,
+    return ShardedReplicaGroups.init(node, keyspace,
         base.withAckPolicy(switch (AckPolicy.parseMode("--mode", mode)) {
           case ASYNC -> AckPolicy.async();
           case SYNC -> AckPolicy.sync();
           case SEMI_SYNC -> AckPolicy.semiSync(AckPolicy.SyncMethod.FIRST, 1);
         }));
-    if (client == null) {
-      client = hosted;
-    }
-  }
-
-  @Override
-  public CompletionStage<Placement> placement() {
-    return client.placement();
   }
 
   @Override
   public CompletionStage<Optional<Long>> write(String key, JsonNode value) {
-    return client.router().put(key, value).thenApply(reply -> reply instanceof Replica.Written w
+    return client().router().put(key, value).thenApply(reply -> reply instanceof Replica.Written w
         ? Optional.of(w.version()) : Optional.empty());
   }
 
@@ -73,25 +62,15 @@ final class SingleLeaderTarget implements ShardedTarget<Long> {
 
   @Override
   public Checked check(String key, JsonNode value, Long version) throws Exception {
-    Replica.ReadReply r = client.router().get(key).toCompletableFuture().get(60, TimeUnit.SECONDS);
+    Replica.ReadReply r = client().router().get(key).toCompletableFuture().get(60, TimeUnit.SECONDS);
     if (r instanceof Replica.Found f && f.version() == version) {
       return new Checked(ReadBack.READABLE, r);
     }
     // the replica the router read from lacks it: lost only if no replica of the group holds it
-    int p = keyspace.partitionOf(key);
-    for (int i = 0; i < keyspace.replicas(); i++) {
-      try {
-        Replica.ReadReply reply = client.replica(p, i).<Replica.ReadReply>ask(
-            replyTo -> new Replica.Get(key, replyTo), keyspace.requestTimeout()).toCompletableFuture()
-            .get(60, TimeUnit.SECONDS);
-        if (reply instanceof Replica.Found f && f.version() == version) {
-          return new Checked(ReadBack.NOT_READABLE_BY_KEY, r);
-        }
-      } catch (Exception e) {
-        // a silent replica holds nothing we can show
-      }
-    }
-    return new Checked(ReadBack.LOST, r);
+    return readBackFromReplicas(key, r,
+        (p, i) -> client().replica(p, i).<Replica.ReadReply>ask(
+            replyTo -> new Replica.Get(key, replyTo), keyspace.requestTimeout()),
+        reply -> reply instanceof Replica.Found f && f.version() == version);
   }
 
   @Override
@@ -101,7 +80,7 @@ final class SingleLeaderTarget implements ShardedTarget<Long> {
       boolean led = false;
       for (int r = 0; r < keyspace.replicas() && !led; r++) {
         try {
-          led = "leader".equals(client.replica(p, r).<ReplicaStatus>ask(Replica.GetStatus::new,
+          led = "leader".equals(client().replica(p, r).<ReplicaStatus>ask(Replica.GetStatus::new,
               keyspace.requestTimeout()).toCompletableFuture().get(60, TimeUnit.SECONDS).role());
         } catch (Exception e) {
           // silent: not a leader we can use
