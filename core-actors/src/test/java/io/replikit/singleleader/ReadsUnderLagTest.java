@@ -68,6 +68,12 @@ class ReadsUnderLagTest {
     TestGroup g = new TestGroup(kit, TestGroup.settings(kit), seed, "a", "b", "c").startAll();
     g.putAndWait("x", "old");
     g.awaitCaughtUp("c");
+    // c knows it is fresh only once a heartbeat carried a measured round trip (its staleness is -1, unknown, until
+    // then): under load that may come after it caught up, and a c cut off before it would never age
+    kit.createTestProbe().awaitAssert(TestGroup.WAIT, () -> {
+      assertTrue(g.status("c").stalenessMillis() >= 0, "c knows how fresh it is: " + g.status("c"));
+      return null;
+    });
     g.transport.block(TestGroup.id("a"), TestGroup.id("c"));
     return g;
   }
