@@ -92,10 +92,15 @@ public final class StorageReplica {
    * value; {@code lwwDiscarded}: values last-write-wins threw away here (silent data loss, counted); {@code mintsAs}:
    * the id of the dots this replica mints, its node id or {@code <node>~<incarnation>} (see
    * {@link #create(Keyspace, String, ReplicaTransport, io.replikit.leaderless.ring.Ring,
-   * io.replikit.leaderless.antientropy.AntiEntropySettings, Supplier)}).
+   * io.replikit.leaderless.antientropy.AntiEntropySettings, Supplier)}); {@code refilling}: the replica started an
+   * incarnation and has not yet finished a complete anti-entropy round with its peers (it may lack what they hold).
    */
   public record Status(String keyspace, String replica, int keys, int siblingKeys, long lwwDiscarded,
-      String mintsAs) implements WireMessage {
+      String mintsAs, boolean refilling) implements WireMessage {
+    public Status(String keyspace, String replica, int keys, int siblingKeys, long lwwDiscarded, String mintsAs) {
+      this(keyspace, replica, keys, siblingKeys, lwwDiscarded, mintsAs, false);
+    }
+
     public Status(String keyspace, String replica, int keys, int siblingKeys, long lwwDiscarded) {
       this(keyspace, replica, keys, siblingKeys, lwwDiscarded, replica);
     }
@@ -147,9 +152,16 @@ public final class StorageReplica {
    * dots of the writes it coordinates as {@code <nodeId>~<incarnation>} from then on, so a write it takes cannot reuse
    * a dot its peers hold from before its journal was lost (which would drop one of the two writes, acknowledged or
    * not). A replica whose journal has events keeps the identity it recorded (its node id for journals written
-   * without this option). Until read repair or anti-entropy refills it, such a replica answers reads with what it
-   * has, which is a stale answer that counts toward r (the chapter's replica "restored from an older copy"): a read
-   * quorum that meets it and replicas lacking an acknowledged write misses that write.
+   * without this option).
+   *
+   * <p>A replica that starts an incarnation is <em>refilling</em> ({@link Status#refilling()}, kept in its journal, so
+   * across restarts): at once, and again one second after each round that did not complete, it runs an anti-entropy
+   * round ({@link io.replikit.leaderless.antientropy.AntiEntropy.RunRound}) over every range it keeps with every peer,
+   * whether or not the periodic exchange is on, until a round has none abandoned and no differing key deferred by
+   * the repair rate limit; then it journals that it is refilled. A ring of fresh replicas refills at once (empty trees
+   * compare equal). Until then it answers reads with what it has, which is a stale answer that counts toward r (the
+   * chapter's replica "restored from an older copy"): a read quorum that meets it and replicas lacking an
+   * acknowledged write misses that write. Sharded rings move no other replica of a ring while one is refilling.
    */
   public static Behavior<Command> create(Keyspace keyspace, String nodeId, ReplicaTransport transport,
       io.replikit.leaderless.ring.Ring ring, io.replikit.leaderless.antientropy.AntiEntropySettings antiEntropy,

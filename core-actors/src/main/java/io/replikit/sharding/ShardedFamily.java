@@ -47,8 +47,8 @@ public interface ShardedFamily<C> {
    * a node leaving do not ask.
    *
    * <p>The default: every replica runs (answers a location query). The single-leader family: every replica votes
-   * (none rejoining after a lost journal). The leaderless family: every replica's anti-entropy has compared all its
-   * ranges with all its peers since it started, or no replica holds a key.
+   * (none rejoining after a lost journal). The leaderless family: no replica refilling (each placed without its
+   * journal has completed an anti-entropy round with every peer since).
    */
   default CompletionStage<Boolean> settled(ShardedKeyspace keyspace, List<EntityRef<C>> replicas) {
     return allOf(replicas.stream()

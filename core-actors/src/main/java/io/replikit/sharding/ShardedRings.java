@@ -132,30 +132,22 @@ public final class ShardedRings {
         return new WhereAreYou(replyTo);
       }
 
+      /**
+       * Settled once no replica of the ring is refilling ({@link StorageReplica.Status#refilling()}): a replica placed
+       * anew on a node whose journal lacks it completed an anti-entropy round with every peer, so it holds what they
+       * held, and moving another replica loses no acknowledged write.
+       */
       @Override
       public CompletionStage<Boolean> settled(ShardedKeyspace keyspace,
           List<EntityRef<Coordinator.Command>> replicas) {
-        List<CompletableFuture<Boolean>> refilled = new ArrayList<>();
-        List<CompletableFuture<Boolean>> empty = new ArrayList<>();
+        List<CompletableFuture<Boolean>> filled = new ArrayList<>();
         for (EntityRef<Coordinator.Command> r : replicas) {
-          refilled.add(r.<AntiEntropy.Status>ask(GetAntiEntropyStatus::new, keyspace.requestTimeout())
-              .thenApply(s -> refilled(s, keyspace.replicas())).toCompletableFuture());
-          empty.add(r.<StorageReplica.Status>ask(GetReplicaStatus::new, keyspace.requestTimeout())
-              .thenApply(s -> s.keys() == 0).toCompletableFuture());
+          filled.add(r.<StorageReplica.Status>ask(GetReplicaStatus::new, keyspace.requestTimeout())
+              .thenApply(s -> !s.refilling()).toCompletableFuture());
         }
-        // a group that holds no key loses nothing by a move (a new ring is evened out before any exchange ran)
-        return ShardedFamily.allOf(refilled).thenCombine(ShardedFamily.allOf(empty), (a, b) -> a || b);
+        return ShardedFamily.allOf(filled);
       }
     };
-  }
-
-  /**
-   * Whether a replica's anti-entropy has compared every range it keeps with every other replica of its ring (n = R,
-   * so each range with R - 1 peers) since it started: a replica placed anew, empty, holds what its peers held by
-   * then. Without anti-entropy nothing refills it but reads: it counts as refilled (moves are then not held back).
-   */
-  static boolean refilled(AntiEntropy.Status s, int replicas) {
-    return !s.enabled() || s.exchanges() >= (long) s.ranges() * (replicas - 1);
   }
 
   /** The ring of every partition of a keyspace with {@code replicas} replicas: nodes {@code r0..r<replicas-1>}. */

@@ -3,6 +3,7 @@ package io.replikit.leaderless;
 import static io.replikit.leaderless.LeaderlessNodes.WAIT;
 import static io.replikit.leaderless.LeaderlessNodes.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import io.replikit.leaderless.antientropy.AntiEntropySettings;
 import io.replikit.leaderless.ring.Ring;
 import io.replikit.leaderless.ring.RingNode;
+import io.replikit.replication.ReplicaId;
 import io.replikit.testkit.FaultyTransport;
 import io.replikit.versioning.VersionVector;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -174,5 +177,43 @@ class EmptyJournalIncarnationTest {
     c.restartEmpty(minter);
     c.put(key, "v2", VersionVector.empty());
     assertEquals(List.of(text("v2")), c.read(key).values(), "v1 was acknowledged by all three, and is gone");
+  }
+
+  @Test
+  void aReplicaThatRestartedEmptyRefillsFromEveryPeerAndStaysRefillingUntilItHasHeardThemAll() {
+    Duration refill = Duration.ofSeconds(20);
+    Cluster c = new Cluster(seeded());
+    TestProbe<Object> waiter = kit.createTestProbe();
+    // a fresh ring: each replica starts an incarnation, and completes a round with its peers at once
+    waiter.awaitAssert(refill, () -> {
+      NODES.forEach(n -> assertFalse(c.status(n).refilling(), n + " of a fresh ring has refilled"));
+      return null;
+    });
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      keys.add("cart:" + i);
+      c.put("cart:" + i, "v" + i, VersionVector.empty()); // w = 3: on every replica
+    }
+
+    transport.markDown(ReplicaId.of("n3"));
+    c.restartEmpty("n1");
+    // n2 answers, n3 does not: every key arrives, yet the round left n3's pairs abandoned
+    waiter.awaitAssert(refill, () -> {
+      assertEquals(keys.size(), c.status("n1").keys(), "n1 copied every key from n2");
+      return null;
+    });
+    assertTrue(c.status("n1").refilling(), "n1 has not compared its ranges with n3: still refilling");
+
+    c.restartFromJournal("n1");
+    assertTrue(c.status("n1").refilling(), "refilling is journaled: a restart keeps it");
+
+    transport.markUp(ReplicaId.of("n3"));
+    waiter.awaitAssert(refill, () -> {
+      assertFalse(c.status("n1").refilling(), "a round with n2 and n3 both answering ends the refill");
+      return null;
+    });
+    assertEquals(keys.size(), c.status("n1").keys());
+    c.restartFromJournal("n1");
+    assertFalse(c.status("n1").refilling(), "the refill's end is journaled too");
   }
 }

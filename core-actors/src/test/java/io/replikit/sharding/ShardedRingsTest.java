@@ -184,32 +184,26 @@ class ShardedRingsTest {
       });
     }
 
-    // a ring that holds keys is settled (a rebalance may move one of its replicas) only once every replica compared
-    // all its ranges with all its peers since it started: no exchange has ticked here, so none is; a full round each
+    // a moved replica refills from its peers on its own (a round with every peer at once): once none of a ring's
+    // replicas is refilling, the ring is settled and a rebalance may move another of its replicas
     ShardedFamily<Coordinator.Command> family = ShardedRings.family(Keyspace.fromConfig("baskets",
         nodes.config()), AntiEntropySettings.manual());
-    int partition = moved.keySet().iterator().next();
-    List<akka.cluster.sharding.typed.javadsl.EntityRef<Coordinator.Command>> ring = new ArrayList<>();
-    for (int r = 0; r < REPLICAS; r++) {
-      ring.add(client.replica(partition, r));
-    }
-    assertFalse(family.settled(keyspace, ring).toCompletableFuture().get(20, TimeUnit.SECONDS),
-        "partition " + partition + " holds keys and no replica has exchanged since it started");
-    for (int r = 0; r < REPLICAS; r++) {
-      int replica = r;
+    for (Map.Entry<Integer, ReplicaId> m : moved.entrySet()) {
+      int partition = m.getKey();
+      int r = Integer.parseInt(m.getValue().value().substring(1));
+      List<akka.cluster.sharding.typed.javadsl.EntityRef<Coordinator.Command>> ring = new ArrayList<>();
+      for (int i = 0; i < REPLICAS; i++) {
+        ring.add(client.replica(partition, i));
+      }
       nodes.await(() -> {
-        AntiEntropy.RoundDone done = client.replica(partition, replica).<AntiEntropy.RoundDone>ask(
-            ShardedRings.RunAntiEntropy::new, Duration.ofSeconds(20)).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        assertEquals(0, done.abandoned(), "r" + replica + " compared every range with every peer: " + done);
+        StorageReplica.Status status = client.replica(partition, r).<StorageReplica.Status>ask(
+            ShardedRings.GetReplicaStatus::new, Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertFalse(status.refilling(), "the moved replica of partition " + partition + " refilled: " + status);
+        assertTrue(family.settled(keyspace, ring).toCompletableFuture().get(20, TimeUnit.SECONDS),
+            "partition " + partition + " is settled once no replica refills");
         return null;
       });
-      if (r < REPLICAS - 1) {
-        assertFalse(family.settled(keyspace, ring).toCompletableFuture().get(20, TimeUnit.SECONDS),
-            "partition " + partition + " after " + (r + 1) + " of its replicas ran a round");
-      }
     }
-    assertTrue(family.settled(keyspace, ring).toCompletableFuture().get(20, TimeUnit.SECONDS),
-        "partition " + partition + " is settled once each replica ran a full round");
   }
 
   @Test

@@ -60,8 +60,22 @@ public final class AntiEntropy {
    */
   public record RunRound(ActorRef<RoundDone> replyTo) implements Command, WireMessage {}
 
-  /** {@code exchanges}: completed; {@code abandoned}: no answer in time or refused; keys repaired in this round. */
-  public record RoundDone(String replica, int exchanges, int abandoned, long keysRepaired) implements WireMessage {}
+  /**
+   * {@code exchanges}: completed; {@code abandoned}: no answer in time or refused; keys repaired in this round;
+   * {@code deferredKeys}: differing keys the repair rate limit left for a later exchange. A round with none abandoned
+   * and none deferred left this replica holding at least what its peers held when it began.
+   */
+  public record RoundDone(String replica, int exchanges, int abandoned, long keysRepaired, long deferredKeys)
+      implements WireMessage {
+    public RoundDone(String replica, int exchanges, int abandoned, long keysRepaired) {
+      this(replica, exchanges, abandoned, keysRepaired, 0);
+    }
+
+    /** Nothing abandoned, nothing deferred. */
+    public boolean complete() {
+      return abandoned == 0 && deferredKeys == 0;
+    }
+  }
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command, WireMessage {}
 

@@ -56,6 +56,7 @@ public final class AntiEntropyDriver {
     int exchanges;
     int abandoned;
     long repaired;
+    long deferred;
 
     Round(ActorRef<AntiEntropy.RoundDone> replyTo, int remaining) {
       this.replyTo = replyTo;
@@ -179,7 +180,7 @@ public final class AntiEntropyDriver {
         queue.add(new Pair(p.range(), p.peer(), round));
       }
       if (pairs.isEmpty()) {
-        r.replyTo().tell(new AntiEntropy.RoundDone(self, 0, 0, 0));
+        r.replyTo().tell(new AntiEntropy.RoundDone(self, 0, 0, 0, 0));
       } else if (running == null) {
         startNext();
       }
@@ -195,10 +196,15 @@ public final class AntiEntropyDriver {
       ctx.getLog().info("anti-entropy of {} at {}: ring changed, {} trees rebuilt from {} keys", keyspace, self,
           trees.ranges().size(), keys.size());
       cursor = 0;
+      // a round waiting on pairs of the old ring is answered with them abandoned (its caller runs it again)
+      List<Pair> dropped = new ArrayList<>(queue);
+      queue.clear();
       if (running != null) {
         finish(false); // its range may no longer exist
       }
-      queue.clear();
+      for (Pair p : dropped) {
+        roundStep(p.round(), false, 0);
+      }
     }
   }
 
@@ -358,6 +364,9 @@ public final class AntiEntropyDriver {
     List<String> differing = diff.keys();
     int granted = bucket.take(differing.size(), nanoClock.getAsLong());
     deferredKeys += differing.size() - granted;
+    if (running.pair.round() != null) {
+      running.pair.round().deferred += differing.size() - granted;
+    }
     Set<String> push = new HashSet<>(diff.push());
     Set<String> pull = new HashSet<>(diff.pull());
     String peer = running.pair.peer();
@@ -430,7 +439,8 @@ public final class AntiEntropyDriver {
     }
     round.repaired += repaired;
     if (--round.remaining == 0) {
-      round.replyTo.tell(new AntiEntropy.RoundDone(self, round.exchanges, round.abandoned, round.repaired));
+      round.replyTo.tell(new AntiEntropy.RoundDone(self, round.exchanges, round.abandoned, round.repaired,
+          round.deferred));
     }
   }
 

@@ -4,7 +4,10 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.SignalHandler;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
@@ -23,6 +26,7 @@ import io.replikit.replication.ReplicaTransport;
 import io.replikit.versioning.DottedVersionVectorSet;
 import io.replikit.versioning.VersionVector;
 import org.pcollections.HashTreePMap;
+import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.pcollections.PMap;
@@ -37,10 +41,12 @@ public final class StorageReplicaBehavior
     extends EventSourcedBehavior<StorageReplica.Command, StorageEvent, StorageReplicaBehavior.State> {
 
   /**
-   * Every key's set, how many values last-write-wins discarded here, and the incarnation this replica mints under
-   * (null: its node id alone).
+   * Every key's set, how many values last-write-wins discarded here, the incarnation this replica mints under
+   * (null: its node id alone), and whether it is refilling (it started that incarnation and has not yet completed an
+   * anti-entropy round with every peer).
    */
-  public record State(PMap<String, DottedVersionVectorSet> keys, long lwwDiscarded, String incarnation) {
+  public record State(PMap<String, DottedVersionVectorSet> keys, long lwwDiscarded, String incarnation,
+      boolean refilling) {
     DottedVersionVectorSet get(String key) {
       DottedVersionVectorSet s = keys.get(key);
       return s == null ? DottedVersionVectorSet.empty() : s;
@@ -61,6 +67,21 @@ public final class StorageReplicaBehavior
   private final AntiEntropyDriver antiEntropy;
   /** New incarnation ids for a replica that finds its journal empty; null: mint under the node id whatever. */
   private final Supplier<String> incarnations;
+  private final TimerScheduler<StorageReplica.Command> timers;
+  private final ActorRef<AntiEntropy.RoundDone> refillDone;
+  /** A refill round was asked for and has not answered. */
+  private boolean refillRunning;
+
+  /** How long a refilling replica waits after a round that did not complete before it runs another. */
+  static final Duration REFILL_RETRY = Duration.ofSeconds(1);
+  private static final Object REFILL_TIMER = "refill";
+
+  /** Runs a refill round (sent to itself). */
+  record RefillRound() implements StorageReplica.Command, akka.actor.NoSerializationVerificationNeeded {}
+
+  /** A refill round's answer, adapted. */
+  record RefillRoundDone(AntiEntropy.RoundDone done)
+      implements StorageReplica.Command, akka.actor.NoSerializationVerificationNeeded {}
 
   public static Behavior<StorageReplica.Command> create(Keyspace keyspace, String self, ReplicaTransport transport) {
     return create(keyspace, self, transport, System::currentTimeMillis);
@@ -88,12 +109,13 @@ public final class StorageReplicaBehavior
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       transport.register(ReplicaId.of(self), ctx.getSelf().<StorageReplica.Message>narrow());
       ActorRef<StorageReplica.Command> hints = ctx.spawn(HintStore.create(keyspace, self, transport, clock), "hints");
-      return new StorageReplicaBehavior(ctx, keyspace, self, hints, new AntiEntropyDriver(ctx, timers,
+      return new StorageReplicaBehavior(ctx, timers, keyspace, self, hints, new AntiEntropyDriver(ctx, timers,
           keyspace, self, transport, ring, antiEntropy, System::nanoTime), incarnations);
     }));
   }
 
-  private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx, Keyspace keyspace, String self,
+  private StorageReplicaBehavior(ActorContext<StorageReplica.Command> ctx,
+      TimerScheduler<StorageReplica.Command> timers, Keyspace keyspace, String self,
       ActorRef<StorageReplica.Command> hints, AntiEntropyDriver antiEntropy, Supplier<String> incarnations) {
     super(PersistenceId.of("replikit-ll-" + keyspace.name(), self, "|"));
     this.ctx = ctx;
@@ -102,11 +124,13 @@ public final class StorageReplicaBehavior
     this.hints = hints;
     this.antiEntropy = antiEntropy;
     this.incarnations = incarnations;
+    this.timers = timers;
+    this.refillDone = ctx.messageAdapter(AntiEntropy.RoundDone.class, RefillRoundDone::new);
   }
 
   @Override
   public State emptyState() {
-    return new State(HashTreePMap.empty(), 0, null);
+    return new State(HashTreePMap.empty(), 0, null, false);
   }
 
   @Override
@@ -116,10 +140,25 @@ public final class StorageReplicaBehavior
         .onEvent(KeyStored.class, (state, e) -> {
           antiEntropy.stored(e.key(), e.set()); // replay rebuilds the trees, so they survive restarts
           return new State(state.keys().plus(e.key(), e.set()), state.lwwDiscarded() + e.lwwDiscarded(),
-              state.incarnation());
+              state.incarnation(), state.refilling());
         })
         .onEvent(IncarnationStarted.class, (state, e) -> new State(state.keys(), state.lwwDiscarded(),
-            e.incarnation()))
+            e.incarnation(), true))
+        .onEvent(RefillFinished.class, (state, e) -> new State(state.keys(), state.lwwDiscarded(),
+            state.incarnation(), false))
+        .build();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.refilling()) {
+            ctx.getLog().info("storage replica {} of keyspace {} recovered while refilling: it runs its refill "
+                + "round again", self, keyspace.name());
+            ctx.getSelf().tell(new RefillRound());
+          }
+        })
         .build();
   }
 
@@ -143,7 +182,16 @@ public final class StorageReplicaBehavior
       ctx.getLog().info("storage replica {} of keyspace {} found its journal empty: it mints as {} from now on",
           self, keyspace.name(), Incarnation.minterId(self, incarnation));
       return Effect().persist((StorageEvent) new IncarnationStarted(incarnation))
-          .thenRun(s -> ctx.getSelf().tell(command));
+          .thenRun(s -> {
+            ctx.getSelf().tell(new RefillRound());
+            ctx.getSelf().tell(command);
+          });
+    }
+    if (command instanceof RefillRound) {
+      return refillRound(state);
+    }
+    if (command instanceof RefillRoundDone done) {
+      return refillRoundDone(state, done.done());
     }
     if (command instanceof HintedHandoff.Command hinted) {
       hints.tell(hinted); // a hinted key is not this node's key: it never touches this journal
@@ -206,12 +254,37 @@ public final class StorageReplicaBehavior
         }
       }
       status.replyTo().tell(new StorageReplica.Status(keyspace.name(), self, state.keys().size(), siblings,
-          state.lwwDiscarded(), Incarnation.minterId(self, state.incarnation())));
+          state.lwwDiscarded(), Incarnation.minterId(self, state.incarnation()), state.refilling()));
       return Effect().none();
     }
     ctx.getLog().warn("storage replica {} of keyspace {} ignores unknown command type {}", self, keyspace.name(),
         command.getClass().getName());
     return Effect().unhandled();
+  }
+
+  /** Starts a refill round, unless one is running or the replica is no longer refilling. */
+  private Effect<StorageEvent, State> refillRound(State state) {
+    if (state.refilling() && !refillRunning) {
+      refillRunning = true;
+      antiEntropy.handle(new AntiEntropy.RunRound(refillDone), state.keys());
+    }
+    return Effect().none();
+  }
+
+  /** A complete round ends the refill (journaled); any other is run again after {@link #REFILL_RETRY}. */
+  private Effect<StorageEvent, State> refillRoundDone(State state, AntiEntropy.RoundDone done) {
+    refillRunning = false;
+    if (!state.refilling()) {
+      return Effect().none();
+    }
+    if (!done.complete()) {
+      ctx.getLog().debug("storage replica {} of keyspace {} is still refilling: {}", self, keyspace.name(), done);
+      timers.startSingleTimer(REFILL_TIMER, new RefillRound(), REFILL_RETRY);
+      return Effect().none();
+    }
+    ctx.getLog().info("storage replica {} of keyspace {} refilled: {} exchanges, {} keys copied, {} keys held", self,
+        keyspace.name(), done.exchanges(), done.keysRepaired(), state.keys().size());
+    return Effect().persist(new RefillFinished(state.keys().size()));
   }
 
   /** Persists the key's new set (after last-write-wins, if the keyspace chose it) and answers it. */
